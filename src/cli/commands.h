@@ -1,0 +1,16 @@
+// cli: one register_* function per subcommand, each defined in its own file (<name>_command.cpp).
+// A subcommand's callback stores its exit status in `exit_code`; errors go to stderr.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace hearth::cli {
+
+void register_run(CLI::App& app, int& exit_code);       // run_command.cpp
+void register_inspect(CLI::App& app, int& exit_code);   // inspect_command.cpp
+void register_tokenize(CLI::App& app, int& exit_code);  // tokenize_command.cpp
+void register_eval(CLI::App& app, int& exit_code);      // eval_command.cpp (eval + embed)
+void register_synth(CLI::App& app, int& exit_code);     // synth_command.cpp
+void register_verify(CLI::App& app, int& exit_code);    // verify_command.cpp
+
+}  // namespace hearth::cli

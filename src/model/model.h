@@ -1,0 +1,68 @@
+// model: a loaded GGUF model (config + weights + tokenizer) and an inference context over it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "base/status.h"
+#include "gguf/gguf_file.h"
+#include "model/model_config.h"
+#include "tokenizer/tokenizer.h"
+
+namespace hearth {
+
+struct ModelWeights;  // defined in model/weights.h
+
+class Model {
+ public:
+  // Maps the file, reads the config, binds every tensor of the architecture's table (shape and
+  // type checked) and builds the tokenizer. Errors name the file, tensor or key.
+  static Result<std::unique_ptr<Model>> load(const std::string& path);
+  ~Model();
+
+  const ModelConfig& config() const { return config_; }
+  const Tokenizer& tokenizer() const { return *tokenizer_; }
+  const gguf::GgufFile& file() const { return *file_; }
+  const ModelWeights& weights() const { return *weights_; }
+
+ private:
+  Model() = default;
+  std::unique_ptr<gguf::GgufFile> file_;
+  ModelConfig config_;
+  std::unique_ptr<Tokenizer> tokenizer_;
+  std::unique_ptr<ModelWeights> weights_;
+};
+
+// One sequence's state: KV cache and scratch. Decoding is incremental and exact: evaluating
+// tokens in several calls gives the same logits as one call.
+class Context {
+ public:
+  Context(const Model& model, int32_t n_ctx);  // n_ctx <= 0: the model's context length
+  ~Context();
+
+  // Runs `tokens` at positions n_past().. and appends them to the KV cache. With all_logits the
+  // logits of every token are kept, else only the last one's. Errors on context overflow.
+  Status eval(std::span<const TokenId> tokens, bool all_logits = false);
+  // Logits of the i-th token of the last eval (i < its token count when all_logits, else only
+  // the last token, i = -1 or count-1).
+  std::span<const float> logits(int32_t i = -1) const;
+
+  // Encoder models (bert): pooled, L2-normalised embedding of `tokens` (does not use the cache).
+  Result<std::vector<float>> embed(std::span<const TokenId> tokens);
+
+  int32_t n_past() const { return n_past_; }
+  int32_t n_ctx() const { return n_ctx_; }
+  void reset() { n_past_ = 0; }
+
+ private:
+  const Model& model_;
+  int32_t n_ctx_;
+  int32_t n_past_ = 0;
+  struct State;
+  std::unique_ptr<State> state_;
+};
+
+}  // namespace hearth
