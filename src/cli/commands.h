@@ -12,5 +12,6 @@ void register_tokenize(CLI::App& app, int& exit_code);  // tokenize_command.cpp
 void register_eval(CLI::App& app, int& exit_code);      // eval_command.cpp (eval + embed)
 void register_synth(CLI::App& app, int& exit_code);     // synth_command.cpp
 void register_verify(CLI::App& app, int& exit_code);    // verify_command.cpp
+void register_template(CLI::App& app, int& exit_code);   // template_command.cpp
 
 }  // namespace hearth::cli
