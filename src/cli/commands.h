@@ -13,5 +13,6 @@ void register_eval(CLI::App& app, int& exit_code);      // eval_command.cpp (eva
 void register_synth(CLI::App& app, int& exit_code);     // synth_command.cpp
 void register_verify(CLI::App& app, int& exit_code);    // verify_command.cpp
 void register_template(CLI::App& app, int& exit_code);   // template_command.cpp
+void register_bench(CLI::App& app, int& exit_code);      // bench_command.cpp
 
 }  // namespace hearth::cli

@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   hearth::cli::register_synth(app, exit_code);
   hearth::cli::register_verify(app, exit_code);
   hearth::cli::register_template(app, exit_code);
+  hearth::cli::register_bench(app, exit_code);
 
   try {
     app.parse(argc, argv);

@@ -2,10 +2,12 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <span>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "base/status.h"
@@ -25,6 +27,13 @@ struct TensorInfo {
   uint64_t n_elements = 0;
   const uint8_t* data = nullptr;  // points into the mapping; nullptr for unknown types
 };
+
+// Lets the name indexes below be searched with a string_view without building a string.
+struct NameHash {
+  using is_transparent = void;
+  size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+};
+using NameIndex = std::unordered_map<std::string, size_t, NameHash, std::equal_to<>>;
 
 struct KeyValue {
   std::string key;
@@ -47,6 +56,8 @@ class GgufFile {
   uint64_t file_size() const { return bytes_.size(); }
   uint64_t alignment() const { return alignment_; }
   uint64_t data_offset() const { return data_offset_; }
+  // The whole file image (the mapping, or the caller's bytes for from_memory).
+  std::span<const uint8_t> bytes() const { return bytes_; }
 
   const std::vector<KeyValue>& metadata() const { return kvs_; }  // file order
   const Value* find(std::string_view key) const;
@@ -79,6 +90,8 @@ class GgufFile {
   size_t map_size_ = 0;
   std::vector<KeyValue> kvs_;
   std::vector<TensorInfo> tensors_;
+  NameIndex kv_index_;      // key -> position in kvs_
+  NameIndex tensor_index_;  // name -> position in tensors_
 };
 
 }  // namespace hearth::gguf

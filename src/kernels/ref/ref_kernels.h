@@ -4,9 +4,15 @@
 
 #include <cstdint>
 
+#include "base/status.h"
 #include "tensor/dtype.h"
 
 namespace hearth::kernels::ref {
+
+// Whether rows of n elements of type t can be handed to the kernels: t is computable and n a
+// non-negative multiple of its block size. Loaders call this once per tensor; the kernels
+// themselves only CHECK these preconditions.
+Status validate_row(DType t, int64_t n);
 
 // Dequantises n elements (a multiple of the type's block size) of type t into dst.
 // t must be computable (traits(t).computable).

@@ -1,0 +1,92 @@
+// kernels/ref: quantising activation rows to Q8_0 / Q8_K (see ref_q8.h), the scalar twin of
+// the SIMD quantisers.
+#include <cmath>
+#include <cstring>
+
+#include "kernels/ref/ref_q8.h"
+#include "tensor/fp16.h"
+
+namespace hearth::kernels::ref {
+namespace {
+
+// Nearest integer, ties to even (the default rounding mode, as cvtps_epi32), in [-127, 127].
+// NaN gives -127, as the SIMD conversion's "integer indefinite" clamps to.
+int to_code(float v) {
+  const float r = std::nearbyint(v);
+  if (!(r >= -127.0f)) return -127;
+  return r > 127.0f ? 127 : static_cast<int>(r);
+}
+
+}  // namespace
+
+void quantize_row_q8_0(const float* x, int64_t cols, uint8_t* dst) {
+  const Q8_0Row row = q8_0_row(dst, cols);
+  for (int64_t b = 0; b < cols / 32; ++b) {
+    const float* xb = x + 32 * b;
+    float amax = 0.0f;
+    for (int j = 0; j < 32; ++j) amax = std::fmax(amax, std::fabs(xb[j]));
+    const float d = amax / 127.0f;
+    const float id = amax != 0.0f ? 127.0f / amax : 0.0f;
+    int sum = 0;
+    for (int j = 0; j < 32; ++j) {
+      const int q = to_code(xb[j] * id);
+      row.qs[32 * b + j] = static_cast<int8_t>(q);
+      sum += q;
+    }
+    const float d16 = fp16_to_f32(f32_to_fp16(d));
+    row.d[b] = d16;
+    row.s[b] = d16 * static_cast<float>(sum);
+  }
+}
+
+void quantize_row_q8_k(const float* x, int64_t cols, uint8_t* dst) {
+  const Q8_KRow row = q8_k_row(dst, cols);
+  for (int64_t sb = 0; sb < cols / 256; ++sb) {
+    const float* xs = x + 256 * sb;
+    float hi = xs[0], lo = xs[0];
+    for (int j = 1; j < 256; ++j) {
+      hi = std::fmax(hi, xs[j]);
+      lo = std::fmin(lo, xs[j]);
+    }
+    const float max = hi >= -lo ? hi : lo;
+    int8_t* qs = row.qs + 256 * sb;
+    int16_t* bsums = row.bsums + 16 * sb;
+    if (max == 0.0f) {
+      std::memset(qs, 0, 256);
+      std::memset(bsums, 0, 16 * sizeof(int16_t));
+      row.d[sb] = 0.0f;
+      continue;
+    }
+    const float iscale = -127.0f / max;
+    for (int g = 0; g < 16; ++g) {
+      int sum = 0;
+      for (int j = 16 * g; j < 16 * g + 16; ++j) {
+        const int q = to_code(iscale * xs[j]);
+        qs[j] = static_cast<int8_t>(q);
+        sum += q;
+      }
+      bsums[g] = static_cast<int16_t>(sum);
+    }
+    row.d[sb] = 1.0f / iscale;
+  }
+}
+
+void dequantize_act_row(ActFormat f, const uint8_t* row, int64_t cols, float* dst) {
+  switch (f) {
+    case ActFormat::kF32:
+      std::memcpy(dst, row, static_cast<size_t>(cols) * sizeof(float));
+      return;
+    case ActFormat::kQ8_0: {
+      const Q8_0CRow r = q8_0_row(row, cols);
+      for (int64_t i = 0; i < cols; ++i) dst[i] = r.d[i / 32] * static_cast<float>(r.qs[i]);
+      return;
+    }
+    case ActFormat::kQ8_K: {
+      const Q8_KCRow r = q8_k_row(row, cols);
+      for (int64_t i = 0; i < cols; ++i) dst[i] = r.d[i / 256] * static_cast<float>(r.qs[i]);
+      return;
+    }
+  }
+}
+
+}  // namespace hearth::kernels::ref
