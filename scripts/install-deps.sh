@@ -4,7 +4,7 @@ set -euo pipefail
 PKGS=(
   build-essential cmake ninja-build ccache pkg-config git
   clang libclang-rt-14-dev            # libFuzzer + sanitizers
-  libfmt-dev nlohmann-json3-dev libpcre2-dev libcli11-dev
+  libfmt-dev nlohmann-json3-dev libpcre2-dev libcli11-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3
 )

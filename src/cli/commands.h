@@ -14,5 +14,7 @@ void register_synth(CLI::App& app, int& exit_code);     // synth_command.cpp
 void register_verify(CLI::App& app, int& exit_code);    // verify_command.cpp
 void register_template(CLI::App& app, int& exit_code);   // template_command.cpp
 void register_bench(CLI::App& app, int& exit_code);      // bench_command.cpp
+void register_chat(CLI::App& app, int& exit_code);      // chat_command.cpp
+void register_serve(CLI::App& app, int& exit_code);      // serve_command.cpp
 
 }  // namespace hearth::cli

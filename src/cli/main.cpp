@@ -23,6 +23,8 @@ int main(int argc, char** argv) {
   hearth::cli::register_verify(app, exit_code);
   hearth::cli::register_template(app, exit_code);
   hearth::cli::register_bench(app, exit_code);
+  hearth::cli::register_chat(app, exit_code);
+  hearth::cli::register_serve(app, exit_code);
 
   try {
     app.parse(argc, argv);
