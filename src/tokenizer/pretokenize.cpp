@@ -87,8 +87,8 @@ void append_utf8(std::string& out, char32_t cp) {
 
 size_t utf8_length(char32_t cp) { return cp < 0x80 ? 1 : cp < 0x800 ? 2 : cp < 0x10000 ? 3 : 4; }
 
-// The codepoint the regexes should see for `cp` (decoded from `len` bytes), chosen so that
-// PCRE2 classifies it as llama.cpp's tables do.
+// The codepoint the regexes see for a decoded `cp`, chosen so that PCRE2 classifies it as
+// llama.cpp's tables do (an overlong form is re-encoded as the codepoint it spells).
 char32_t subject_codepoint(char32_t cp) {
   if (is_non_ascii_whitespace(cp)) return U'\v';
   if (cp >= 0xD800 && cp <= 0xDFFF) return 0xE000;  // surrogate: "other", like private use
