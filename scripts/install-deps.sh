@@ -7,11 +7,14 @@ PKGS=(
   libfmt-dev nlohmann-json3-dev libpcre2-dev libcli11-dev libcpp-httplib-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3
+  nodejs                              # scripts/test-server.sh: the OpenAI npm client test
 )
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Debian's nodejs has npm as a separate package; NodeSource's bundles it (and conflicts with it).
+command -v npm >/dev/null || missing+=(npm)
 if [ ${#missing[@]} -gt 0 ]; then
   SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
   echo "[install-deps] installing: ${missing[*]}"

@@ -36,8 +36,9 @@ class Model {
   std::unique_ptr<ModelWeights> weights_;
 };
 
-// One sequence's state: KV cache and scratch. Decoding is incremental and exact: evaluating
-// tokens in several calls gives the same logits as one call.
+// One sequence's state: KV cache (f16) and scratch. Decoding is incremental and exact:
+// evaluating tokens in several calls gives the same logits as one call (unless
+// set_reference_batching(true), see there).
 class Context {
  public:
   Context(const Model& model, int32_t n_ctx);  // n_ctx <= 0: the model's context length
@@ -53,9 +54,20 @@ class Context {
   // Encoder models (bert): pooled, L2-normalised embedding of `tokens` (does not use the cache).
   Result<std::vector<float>> embed(std::span<const TokenId> tokens);
 
+  // true: batches of 64 tokens or more attend in the f32 order llama.cpp uses for such batches,
+  // so prompt logits track the reference closest (golden checks); a prompt split into calls
+  // of under 64 tokens then rounds slightly differently. false (default): one order for every
+  // token, so split evaluation is bit-exact.
+  void set_reference_batching(bool on);
+
   int32_t n_past() const { return n_past_; }
   int32_t n_ctx() const { return n_ctx_; }
   void reset() { n_past_ = 0; }
+  // Keeps the first n_keep tokens (clamped to [0, n_past]) and drops the rest from the cache,
+  // so a shared prefix is not evaluated again.
+  void truncate(int32_t n_keep) {
+    n_past_ = n_keep < 0 ? 0 : (n_keep < n_past_ ? n_keep : n_past_);
+  }
 
  private:
   const Model& model_;

@@ -1,0 +1,242 @@
+// engine: Slot, one sequence's life: prompt chunks, then one sampled token per step until an
+// end-of-generation token, a stop string, max_tokens or a full context.
+#include "engine/slot.h"
+
+#include <algorithm>
+#include <utility>
+
+#include "engine/logprobs.h"
+
+namespace hearth::engine {
+namespace {
+
+double ms_between(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double, std::milli>(b - a).count();
+}
+
+}  // namespace
+
+Slot::Slot(const Model& model, int32_t n_ctx, int index)
+    : model_(model), tokenizer_(model.tokenizer()), ctx_(model, n_ctx), index_(index) {}
+
+int32_t Slot::reusable_prefix(std::span<const TokenId> prompt) const {
+  if (model_.config().is_encoder() || prompt.empty()) return 0;
+  const size_t limit = std::min(cached_.size(), prompt.size() - 1);
+  size_t n = 0;
+  while (n < limit && cached_[n] == prompt[n]) ++n;
+  return static_cast<int32_t>(n);
+}
+
+void Slot::truncate_cache(int32_t n) {
+  if (n >= static_cast<int32_t>(cached_.size())) return;
+  ctx_.truncate(n);
+  cached_.resize(static_cast<size_t>(n));
+}
+
+void Slot::assign(PendingRequest p, uint64_t admission, EngineMetrics& metrics) {
+  handle_ = std::move(p.handle);
+  req_ = std::move(p.request);
+  admission_ = admission;
+  submitted_ = p.submitted;
+  admitted_at_ = Clock::now();
+  n_generated_ = 0;
+  next_token_ = -1;
+  embed_next_ = 0;
+  embeddings_.clear();
+  metrics.slots_busy.fetch_add(1, std::memory_order_relaxed);
+
+  if (req_.kind == Request::Kind::kEmbed) {
+    phase_ = Phase::kEmbed;
+    prompt_done_ = prompt_reused_ = 0;
+    cached_.clear();  // embedding overwrites the cache
+    return;
+  }
+  phase_ = Phase::kPrompt;
+  prompt_reused_ = reusable_prefix(req_.prompt);
+  truncate_cache(prompt_reused_);
+  prompt_done_ = static_cast<int32_t>(cached_.size());
+  prompt_reused_ = prompt_done_;
+  metrics.prompt_tokens_cached.fetch_add(static_cast<uint64_t>(prompt_reused_),
+                                         std::memory_order_relaxed);
+
+  sampler_.emplace(req_.params.sampling);
+  sampler_->accept(req_.prompt);
+  // The text continues the prompt, so a leading space is kept.
+  detok_.emplace(tokenizer_, StreamingDetokenizerOptions{.render_special = false,
+                                                         .strip_leading_space = false});
+  stop_.emplace(req_.params.stop);
+}
+
+SlotDemand Slot::demand() const {
+  SlotDemand d;
+  d.slot = index_;
+  d.admitted = admission_;
+  switch (phase_) {
+    case Phase::kDecode:
+      d.decoding = true;
+      break;
+    case Phase::kPrompt:
+      d.prompt_left = static_cast<int32_t>(req_.prompt.size()) - prompt_done_;
+      break;
+    case Phase::kEmbed:
+      d.indivisible = true;
+      d.prompt_left = embed_next_ < req_.inputs.size()
+                          ? std::max<int32_t>(1, static_cast<int32_t>(req_.inputs[embed_next_].size()))
+                          : 1;
+      break;
+  }
+  return d;
+}
+
+void Slot::run(int32_t n_tokens, EngineMetrics& metrics) {
+  if (!busy()) return;
+  switch (phase_) {
+    case Phase::kPrompt: run_prompt(n_tokens, metrics); break;
+    case Phase::kDecode: run_decode(metrics); break;
+    case Phase::kEmbed: run_embed(metrics); break;
+  }
+}
+
+void Slot::run_prompt(int32_t n, EngineMetrics& metrics) {
+  const int32_t total = static_cast<int32_t>(req_.prompt.size());
+  n = std::clamp(n, 1, total - prompt_done_);
+  const std::span<const TokenId> chunk(req_.prompt.data() + prompt_done_, static_cast<size_t>(n));
+  if (Status st = ctx_.eval(chunk); !st.is_ok()) {
+    abort(FinishReason::kError, "evaluating the prompt: " + st.message(), metrics);
+    return;
+  }
+  cached_.insert(cached_.end(), chunk.begin(), chunk.end());
+  prompt_done_ += n;
+  metrics.prompt_tokens.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
+  if (prompt_done_ == total) sample_and_emit(metrics);
+}
+
+void Slot::run_decode(EngineMetrics& metrics) {
+  const TokenId one[] = {next_token_};
+  if (Status st = ctx_.eval(one); !st.is_ok()) {
+    abort(FinishReason::kError, "evaluating a generated token: " + st.message(), metrics);
+    return;
+  }
+  cached_.push_back(next_token_);
+  sample_and_emit(metrics);
+}
+
+void Slot::sample_and_emit(EngineMetrics& metrics) {
+  const std::span<const float> logits = ctx_.logits();
+  const TokenId t = sampler_->sample(logits);
+  sampler_->accept(t);
+  ++n_generated_;
+  metrics.generated_tokens.fetch_add(1, std::memory_order_relaxed);
+
+  const Clock::time_point now = Clock::now();
+  if (n_generated_ == 1) {
+    first_token_at_ = now;
+    metrics.time_to_first_token.observe(ms_between(submitted_, now) / 1000.0);
+  } else {
+    metrics.inter_token_latency.observe(ms_between(last_token_at_, now) / 1000.0);
+  }
+  last_token_at_ = now;
+
+  Event ev;
+  ev.tokens.push_back(t);
+  if (req_.params.logprobs) {
+    ev.logprobs.push_back(token_logprob(logits, t, req_.params.top_logprobs, tokenizer_));
+  }
+  const bool end_of_generation = !req_.params.ignore_eos && tokenizer_.is_end_of_generation(t);
+  const auto drain = [&] { ev.text += stop_->push(detok_->flush()); ev.text += stop_->flush(); };
+  if (end_of_generation) {
+    drain();
+    finish(FinishReason::kStop, std::move(ev), metrics);
+    return;
+  }
+  ev.text = stop_->push(detok_->push(t));
+  if (stop_->stopped()) {
+    finish(FinishReason::kStop, std::move(ev), metrics);
+    return;
+  }
+  const bool at_max = req_.params.max_tokens >= 0 && n_generated_ >= req_.params.max_tokens;
+  const bool context_full = ctx_.n_past() >= ctx_.n_ctx();  // no room to evaluate t
+  if (at_max || context_full) {
+    drain();
+    finish(stop_->stopped() ? FinishReason::kStop : FinishReason::kLength, std::move(ev), metrics);
+    return;
+  }
+  next_token_ = t;
+  phase_ = Phase::kDecode;
+  handle_->push(std::move(ev));
+}
+
+void Slot::run_embed(EngineMetrics& metrics) {
+  if (embed_next_ < req_.inputs.size()) {
+    const std::vector<TokenId>& input = req_.inputs[embed_next_];
+    auto vec = ctx_.embed(input);
+    if (!vec.is_ok()) {
+      abort(FinishReason::kError,
+            "embedding input " + std::to_string(embed_next_) + ": " + vec.message(), metrics);
+      return;
+    }
+    embeddings_.push_back(std::move(vec).value());
+    metrics.prompt_tokens.fetch_add(input.size(), std::memory_order_relaxed);
+    metrics.embedded_inputs.fetch_add(1, std::memory_order_relaxed);
+    ++embed_next_;
+  }
+  if (embed_next_ == req_.inputs.size()) {
+    Event last;
+    last.embeddings = std::move(embeddings_);
+    finish(FinishReason::kStop, std::move(last), metrics);
+  }
+}
+
+void Slot::finish(FinishReason reason, Event last, EngineMetrics& metrics) {
+  const Clock::time_point now = Clock::now();
+  last.finish = reason;
+  Usage& u = last.usage;
+  Timings& t = last.timings;
+  t.queue_ms = ms_between(submitted_, admitted_at_);
+  if (req_.kind == Request::Kind::kEmbed) {
+    for (const auto& input : req_.inputs) u.prompt_tokens += static_cast<int32_t>(input.size());
+    t.prompt_n = u.prompt_tokens;
+    t.prompt_ms = ms_between(admitted_at_, now);
+  } else {
+    u.prompt_tokens = static_cast<int32_t>(req_.prompt.size());
+    u.completion_tokens = n_generated_;
+    u.cached_tokens = prompt_reused_;
+    t.prompt_n = prompt_done_ - prompt_reused_;
+    if (n_generated_ > 0) {
+      t.ttft_ms = ms_between(submitted_, first_token_at_);
+      t.prompt_ms = ms_between(admitted_at_, first_token_at_);
+      t.predicted_n = n_generated_;
+      t.predicted_ms = ms_between(first_token_at_, last_token_at_);
+    } else {
+      t.prompt_ms = ms_between(admitted_at_, now);
+    }
+  }
+  switch (reason) {
+    case FinishReason::kStop: metrics.requests_finished_stop.fetch_add(1); break;
+    case FinishReason::kLength: metrics.requests_finished_length.fetch_add(1); break;
+    case FinishReason::kCancelled: metrics.requests_cancelled.fetch_add(1); break;
+    case FinishReason::kError: metrics.requests_failed.fetch_add(1); break;
+    case FinishReason::kNone: break;
+  }
+  metrics.slots_busy.fetch_sub(1, std::memory_order_relaxed);
+  handle_->push(std::move(last));
+  handle_.reset();
+  req_ = Request{};
+  sampler_.reset();
+  detok_.reset();
+  stop_.reset();
+}
+
+void Slot::abort(FinishReason reason, std::string why, EngineMetrics& metrics) {
+  if (!busy()) return;
+  if (reason == FinishReason::kError) {
+    // The cache may hold part of a failed evaluation: forget it.
+    ctx_.reset();
+    cached_.clear();
+  }
+  Event last;
+  last.error = std::move(why);
+  finish(reason, std::move(last), metrics);
+}
+
+}  // namespace hearth::engine

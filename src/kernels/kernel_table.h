@@ -1,0 +1,88 @@
+// kernels: the table of fast kernels for one instruction set, chosen once at start-up (or by
+// set_isa / HEARTH_ISA), and the plain-data arguments they take.
+//
+// "ref" is the exact f32 path (dequantise, then f32 dot products): it has no table entries and
+// kernels::matmul falls back to it. "avx2" (and "avx512" where built and supported) quantise
+// the activations once per call (kernels/quant_act.h) and use integer dot products, the
+// arithmetic llama.cpp's CPU backend uses; their scalar twins are ref::dot_row_q8.
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+#include "base/status.h"
+#include "kernels/quant_act.h"
+#include "tensor/dtype.h"
+
+namespace hearth::kernels {
+
+// `n_rows` rows of `cols` elements of one weight type, `row_bytes` apart.
+struct WeightRows {
+  const uint8_t* data;
+  int64_t row_bytes;
+  int64_t n_rows;
+  int64_t cols;
+};
+
+// `n_tokens` activation rows in the weight type's ActFormat, `row_bytes` apart.
+struct ActRows {
+  const uint8_t* data;
+  int64_t row_bytes;
+  int64_t n_tokens;
+};
+
+// y[t * token_stride + r] receives the product of weight row r with activation row t.
+struct OutRows {
+  float* data;
+  int64_t token_stride;
+};
+
+// The matrix product of one weight type: every weight row with every activation row.
+// `scratch` is 64-byte aligned and holds at least scratch_bytes(cols) bytes; the kernel may
+// use it freely (one per thread).
+using MulFn = void (*)(const WeightRows& w, const ActRows& x, const OutRows& y, uint8_t* scratch);
+using ScratchBytesFn = int64_t (*)(int64_t cols);
+// Quantises one row of `cols` activations (a multiple of the format's block) into dst
+// (act_row_bytes(format, cols) bytes, 64-byte aligned).
+using QuantizeRowFn = void (*)(const float* x, int64_t cols, uint8_t* dst);
+
+struct TypeKernels {
+  MulFn mul = nullptr;
+  ScratchBytesFn scratch_bytes = nullptr;
+};
+
+struct KernelTable {
+  // Type ids 0..kTypeSlots-1 (the ggml ids of every computable type fit).
+  static constexpr int kTypeSlots = 40;
+
+  std::string_view name = "ref";
+  QuantizeRowFn quantize_q8_0 = nullptr;
+  QuantizeRowFn quantize_q8_k = nullptr;
+  TypeKernels types[kTypeSlots] = {};
+  // Rows a kernel decodes together for several tokens; tasks split rows in multiples of it.
+  int64_t row_block = 16;
+
+  // The kernels for weight type t, or nullptr if this table has none (use the exact path).
+  const TypeKernels* find(DType t) const {
+    const auto id = static_cast<uint32_t>(t);
+    if (id >= kTypeSlots || types[id].mul == nullptr) return nullptr;
+    return &types[id];
+  }
+  QuantizeRowFn quantizer(ActFormat f) const {
+    return f == ActFormat::kQ8_0 ? quantize_q8_0 : f == ActFormat::kQ8_K ? quantize_q8_k : nullptr;
+  }
+};
+
+// Selects the kernels by name: "ref" (exact f32, the default for now), "avx2", "avx512" or
+// "auto" (the best this CPU runs). An error names what the CPU lacks; the choice is unchanged.
+Status set_isa(std::string_view name);
+// The name of the selected table ("ref", "avx2", ...).
+std::string_view isa_name();
+// The selected table. On first use HEARTH_ISA (if set) picks it; invalid values are logged
+// and ignored.
+const KernelTable& active_kernels();
+// The table for an ISA name ("auto" resolved), or nullptr if unknown, not built, or not
+// supported by this CPU. For tests and benchmarks that compare tables side by side.
+const KernelTable* kernels_for_isa(std::string_view name);
+
+}  // namespace hearth::kernels

@@ -1,0 +1,76 @@
+// model: the generic forward pass, one code path for every architecture: the config's enums and
+// which tensors the layer has decide each step.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "base/status.h"
+#include "base/thread_pool.h"
+#include "model/attention.h"
+#include "model/kv_cache.h"
+#include "model/model_config.h"
+#include "model/moe.h"
+#include "model/weights.h"
+#include "tokenizer/tokenizer.h"
+
+namespace hearth {
+
+class Forward {
+ public:
+  // Allocates the KV cache (n_ctx positions) and scratch for batches of up to max_batch tokens.
+  Forward(const ModelConfig& config, const ModelWeights& weights, int32_t n_ctx, int32_t max_batch);
+
+  // Runs `tokens` at positions pos0.. through every layer, storing their keys and values in the
+  // cache; hidden() then holds their final states (after the output norm, if the model has one).
+  // Attention sees cache positions [0, pos0 + tokens.size()).
+  Status run(std::span<const TokenId> tokens, int32_t pos0);
+
+  const float* hidden(int32_t row) const { return x_.data() + static_cast<size_t>(row) * n_embd_; }
+  // Logits of n rows of hidden() starting at row0, into out[n][n_vocab].
+  void logits(int32_t row0, int32_t n, float* out);
+
+  int32_t max_batch() const { return max_batch_; }
+  // See Context::set_reference_batching.
+  void set_tiled_batches(bool on) { tiled_batches_ = on; }
+  int32_t n_ctx() const { return kv_.n_ctx(); }
+
+ private:
+  Status embed_inputs(std::span<const TokenId> tokens, int32_t pos0);
+  void attention_block(int32_t il, int32_t n, int32_t pos0);
+  void ffn_block(int32_t il, int32_t n);
+  void dense_ffn(const LayerWeights& L, const float* in, int32_t n);
+  void head_norm(float* rows, int32_t n, int32_t n_heads, const Weight& w);
+  // Rotates q_ and k_ of n tokens at positions pos0...
+  void apply_rope(int32_t il, int32_t n, int32_t pos0);
+  AttentionShape attention_shape(int32_t il) const;
+  // x = x + norm(branch) (pre-norm; the branch norm is optional), or x = norm(x + branch).
+  void add_residual(int32_t n, const Weight& branch_norm, const Weight& post_norm,
+                    const Weight& post_norm_b);
+  // y = x W (+ b) for n rows, x rounded first as the reference rounds it for W's type.
+  void project(const Weight& w, const Weight& b, const float* x, int32_t n, float* y);
+
+  const ModelConfig& c_;
+  const ModelWeights& w_;
+  int32_t max_batch_ = 0;
+  int64_t n_embd_ = 0;
+  int n_threads_ = 1;
+  std::unique_ptr<ThreadPool> pool_;  // splits attention over heads
+  bool tiled_batches_ = false;
+  KvCache kv_;
+  MoeScratch moe_;
+  // Activations of one batch, [max_batch][width] each.
+  std::vector<float> x_;       // the residual stream
+  std::vector<float> xn_;      // normalised input of a branch
+  std::vector<float> q_, k_, v_, attn_;
+  std::vector<float> branch_;  // a branch's output before the residual add
+  std::vector<float> gate_, up_;
+  std::vector<float> row_;     // one embedding row
+  std::vector<float> rounded_; // activations rounded for a product (reference_rounding.h)
+  std::vector<float> scores_;  // attention scratch, per thread
+  std::vector<float> cos_, sin_;
+};
+
+}  // namespace hearth

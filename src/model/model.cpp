@@ -1,0 +1,172 @@
+// model: loading a model (config, weights, tokenizer) and the per-sequence Context.
+#include "model/model.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "base/log.h"
+#include "model/arch.h"
+#include "model/forward.h"
+#include "model/weights.h"
+
+namespace hearth {
+
+Result<std::unique_ptr<Model>> Model::load(const std::string& path) {
+  std::unique_ptr<Model> m(new Model());
+  auto file = gguf::GgufFile::open(path);
+  if (!file) {
+    // The reader's messages usually name the file already.
+    if (file.message().find(path) != std::string::npos) return file.status();
+    return file.status().with_context(path);
+  }
+  m->file_ = std::move(file).value();
+
+  auto config = config_from_gguf(*m->file_);
+  if (!config) return config.status().with_context(path);
+  m->config_ = std::move(config).value();
+
+  auto weights = bind_weights(*m->file_, m->config_);
+  if (!weights) return weights.status().with_context(path);
+  m->weights_ = std::make_unique<ModelWeights>(std::move(weights).value());
+
+  auto tokenizer = Tokenizer::from_gguf(*m->file_);
+  if (!tokenizer) return tokenizer.status().with_context(path + ": tokenizer");
+  m->tokenizer_ = std::move(tokenizer).value();
+
+  HEARTH_LOG_INFO("{}: {} '{}', {} layers, n_embd {}, n_vocab {}", path, m->config_.arch,
+                  m->config_.name, m->config_.n_layer, m->config_.n_embd, m->config_.n_vocab);
+  return m;
+}
+
+Model::~Model() = default;
+
+struct Context::State {
+  Forward forward;
+  std::vector<float> logits;  // [n_rows][n_vocab] of the last eval
+  int32_t n_rows = 0;         // rows held: the last eval's token count, or 1
+  int32_t n_last = 0;         // token count of the last eval
+
+  State(const Model& m, int32_t n_ctx, int32_t max_batch)
+      : forward(m.config(), m.weights(), n_ctx, max_batch) {}
+};
+
+namespace {
+
+// Batches are split to bound scratch memory; encoders need the whole input in one batch.
+constexpr int32_t kMaxBatch = 512;
+
+// Checked before anything runs, so that a bad id leaves the context as it was.
+Status check_token_ids(std::span<const TokenId> tokens, int64_t n_vocab) {
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    if (tokens[i] < 0 || tokens[i] >= n_vocab) {
+      return Status::errorf("token id {} (at index {}) is out of range [0, {})", tokens[i], i,
+                            n_vocab);
+    }
+  }
+  return Status::ok();
+}
+
+}  // namespace
+
+Context::Context(const Model& model, int32_t n_ctx)
+    : model_(model), n_ctx_(n_ctx > 0 ? n_ctx : model.config().n_ctx_train) {
+  n_ctx_ = std::max(n_ctx_, 1);
+  const int32_t max_batch = model.config().causal ? std::min(n_ctx_, kMaxBatch) : n_ctx_;
+  state_ = std::make_unique<State>(model, n_ctx_, max_batch);
+}
+
+Context::~Context() = default;
+
+void Context::set_reference_batching(bool on) { state_->forward.set_tiled_batches(on); }
+
+Status Context::eval(std::span<const TokenId> tokens, bool all_logits) {
+  const ModelConfig& c = model_.config();
+  if (c.is_encoder()) {
+    return Status::errorf("{} is an encoder without logits; use embed()", c.arch);
+  }
+  const int64_t n = static_cast<int64_t>(tokens.size());
+  if (n == 0) return Status::error("eval: no tokens");
+  if (n_past_ + n > n_ctx_) {
+    return Status::errorf("context overflow: {} tokens past + {} new > n_ctx {}", n_past_, n,
+                          n_ctx_);
+  }
+  HEARTH_RETURN_IF_ERROR(check_token_ids(tokens, model_.weights().token_embd.ne[1]));
+  State& s = *state_;
+  const int64_t n_vocab = model_.weights().output_proj().ne[1];
+  s.n_rows = all_logits ? static_cast<int32_t>(n) : 1;
+  s.n_last = static_cast<int32_t>(n);
+  s.logits.resize(static_cast<size_t>(s.n_rows) * n_vocab);
+
+  const int32_t batch = s.forward.max_batch();
+  for (int64_t start = 0; start < n; start += batch) {
+    const int32_t len = static_cast<int32_t>(std::min<int64_t>(batch, n - start));
+    Status st = s.forward.run(tokens.subspan(start, len), n_past_);
+    if (!st.is_ok()) {
+      s.n_rows = 0;
+      s.n_last = 0;
+      return st;
+    }
+    n_past_ += len;
+    if (all_logits) {
+      s.forward.logits(0, len, s.logits.data() + start * n_vocab);
+    } else if (start + len == n) {
+      s.forward.logits(len - 1, 1, s.logits.data());
+    }
+  }
+  return Status::ok();
+}
+
+std::span<const float> Context::logits(int32_t i) const {
+  const State& s = *state_;
+  if (s.n_rows == 0) return {};
+  const size_t n_vocab = s.logits.size() / s.n_rows;
+  if (i < 0) i = s.n_last - 1;
+  int32_t row = i;
+  if (s.n_rows == 1) {
+    if (i != s.n_last - 1) return {};
+    row = 0;
+  }
+  if (row < 0 || row >= s.n_rows) return {};
+  return {s.logits.data() + row * n_vocab, n_vocab};
+}
+
+Result<std::vector<float>> Context::embed(std::span<const TokenId> tokens) {
+  const ModelConfig& c = model_.config();
+  if (c.pooling == Pooling::kNone) {
+    return Status::errorf("{} model has no pooling type: it does not produce embeddings", c.arch);
+  }
+  const int32_t n = static_cast<int32_t>(tokens.size());
+  if (n == 0) return Status::error("embed: no tokens");
+  HEARTH_RETURN_IF_ERROR(check_token_ids(tokens, model_.weights().token_embd.ne[1]));
+  State& s = *state_;
+  if (n > s.forward.max_batch()) {
+    return Status::errorf("embed: {} tokens exceed the context's {} (an encoder sees the whole "
+                          "input at once)", n, s.forward.max_batch());
+  }
+  // The input is encoded on its own, from position 0; the cache is scratch here.
+  n_past_ = 0;
+  s.n_rows = 0;
+  HEARTH_RETURN_IF_ERROR(s.forward.run(tokens, 0));
+
+  const int64_t n_embd = c.n_embd;
+  std::vector<float> out(n_embd, 0.0f);
+  if (c.pooling == Pooling::kMean) {
+    for (int32_t t = 0; t < n; ++t) {
+      const float* h = s.forward.hidden(t);
+      for (int64_t j = 0; j < n_embd; ++j) out[j] += h[j];
+    }
+    for (float& v : out) v /= static_cast<float>(n);
+  } else {
+    const float* h = s.forward.hidden(c.pooling == Pooling::kCls ? 0 : n - 1);
+    std::copy(h, h + n_embd, out.begin());
+  }
+  double norm = 0.0;
+  for (float v : out) norm += static_cast<double>(v) * v;
+  norm = std::sqrt(norm);
+  if (norm > 0.0) {
+    for (float& v : out) v = static_cast<float>(v / norm);
+  }
+  return out;
+}
+
+}  // namespace hearth
