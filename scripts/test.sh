@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Sets up and runs every hearth test: installs packages, builds (release + asan/ubsan), runs the
-# unit, golden and end-to-end tests, then fuzzes the GGUF reader for a bounded time.
-# Usage: scripts/test.sh            (FUZZ_SECONDS=60 by default; SKIP_ASAN=1 to skip sanitizers)
+# unit, golden and end-to-end tests, the parser suites under sanitizers, then fuzzes the GGUF reader for a bounded time.
+# Usage: scripts/test.sh   (FUZZ_SECONDS=60 by default; SKIP_ASAN=1 skips the sanitizer stage;
+#                           ASAN_SUITES="gguf tokenizer chat sampling model ..." picks its suites)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=$(nproc)
+ASAN_SUITES="${ASAN_SUITES:-gguf tokenizer chat sampling}"
 
 bash scripts/install-deps.sh
 
@@ -19,10 +21,15 @@ cmake --build --preset release -j"$JOBS"
 ctest --preset release -j"$JOBS"
 
 if [ "${SKIP_ASAN:-0}" != "1" ]; then
-  echo "== asan+ubsan build and tests"
+  # The parsers of untrusted input (GGUF files, tokenizer text, chat templates) and the sampler
+  # run again under AddressSanitizer + UndefinedBehaviorSanitizer.
+  echo "== asan+ubsan build and tests: ${ASAN_SUITES}"
   cmake --preset asan >/dev/null
-  cmake --build --preset asan -j"$JOBS"
-  ASAN_OPTIONS=detect_leaks=1 ctest --preset asan -j"$JOBS"
+  targets=(); for s in ${ASAN_SUITES}; do targets+=("hearth_${s}_tests"); done
+  cmake --build --preset asan -j"$JOBS" --target "${targets[@]}"
+  for s in ${ASAN_SUITES}; do
+    ASAN_OPTIONS=detect_leaks=1 "build/asan/tests/hearth_${s}_tests" --gtest_brief=1
+  done
 fi
 
 echo "== fuzzing the GGUF reader for ${FUZZ_SECONDS:-60}s"
