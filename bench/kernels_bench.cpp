@@ -186,7 +186,9 @@ int main(int argc, char** argv) {
       for (const Shape& s : {Shape{"matvec_2048x2048", 2048, 2048, 1},
                              Shape{"matvec_8192x2048", 8192, 2048, 1},
                              Shape{"matmul_2048x2048_t512", 2048, 2048, 512},
-                             Shape{"matmul_4096x14336_t512", 4096, 14336, 512}}) {
+                             Shape{"matmul_4096x14336_t512", 4096, 14336, 512},
+                             Shape{"matmul_2048x4096_t512", 2048, 4096, 512},
+                             Shape{"matmul_2048x8192_t512", 2048, 8192, 512}}) {
         // The shape of ggml's test-backend-ops perf MUL_MAT, for comparisons; too slow for ref.
         if (s.cols == 14336 && std::string(isa) == "ref") continue;
         auto* b = benchmark::RegisterBenchmark((std::string(s.name) + "/" + type + "/" + isa).c_str(),

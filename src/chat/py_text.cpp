@@ -1,10 +1,14 @@
 // chat: Python str semantics on UTF-8 text.
 #include "chat/py_text.h"
 
+#include <algorithm>
+
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+
+#include "chat/py_unicode_tables.h"
 
 namespace hearth::chat {
 
@@ -96,56 +100,40 @@ bool py_isspace(uint32_t cp) {
 
 namespace {
 
-// Lower/upper pairs that differ by a fixed offset over a range (step 1) or alternate (step 2).
-struct CaseRange {
-  uint32_t upper_first, upper_last;
-  int32_t delta;  // lower = upper + delta
-  int step;
-};
+using unicode_tables::kTable;
 
-constexpr CaseRange kCaseRanges[] = {
-    {'A', 'Z', 32, 1},         {0xC0, 0xD6, 32, 1},       {0xD8, 0xDE, 32, 1},
-    {0x100, 0x12E, 1, 2},      {0x132, 0x136, 1, 2},      {0x139, 0x147, 1, 2},
-    {0x14A, 0x176, 1, 2},      {0x179, 0x17D, 1, 2},      {0x391, 0x3A1, 32, 1},
-    {0x3A3, 0x3AB, 32, 1},     {0x400, 0x40F, 80, 1},     {0x410, 0x42F, 32, 1},
-    {0x460, 0x480, 1, 2},      {0x48A, 0x4BE, 1, 2},      {0x4D0, 0x52E, 1, 2},
-    {0x531, 0x556, 48, 1},     {0x1E00, 0x1E94, 1, 2},    {0x1EA0, 0x1EFE, 1, 2},
-    {0xFF21, 0xFF3A, 32, 1},
-};
-
-bool in_range_upper(const CaseRange& r, uint32_t cp) {
-  return cp >= r.upper_first && cp <= r.upper_last && (cp - r.upper_first) % r.step == 0;
+const unicode_tables::CasePair* find_pair(const unicode_tables::CasePair* pairs, size_t n, uint32_t cp) {
+  const auto* end = pairs + n;
+  const auto* it = std::lower_bound(pairs, end, cp, [](const auto& p, uint32_t v) { return p.from < v; });
+  return it != end && it->from == cp ? it : nullptr;
 }
 
-bool in_range_lower(const CaseRange& r, uint32_t cp) {
-  const uint32_t first = r.upper_first + r.delta, last = r.upper_last + r.delta;
-  return cp >= first && cp <= last && (cp - first) % r.step == 0;
+const char* find_expansion(const unicode_tables::CaseExpansion* items, size_t n, uint32_t cp) {
+  const auto* end = items + n;
+  const auto* it = std::lower_bound(items, end, cp, [](const auto& e, uint32_t v) { return e.from < v; });
+  return it != end && it->from == cp ? it->to_utf8 : nullptr;
 }
 
 }  // namespace
 
 uint32_t py_to_upper(uint32_t cp) {
   if (cp < 0x80) return (cp >= 'a' && cp <= 'z') ? cp - 32 : cp;
-  if (cp == 0xFF) return 0x178;
-  if (cp == 0xB5) return 0x39C;
-  if (cp == 0x3C2) return 0x3A3;  // final sigma
-  for (const auto& r : kCaseRanges) {
-    if (in_range_lower(r, cp)) return cp - r.delta;
-  }
-  return cp;
+  const auto* p = find_pair(kTable.upper, kTable.n_upper, cp);
+  return p ? p->to : cp;
 }
 
 uint32_t py_to_lower(uint32_t cp) {
   if (cp < 0x80) return (cp >= 'A' && cp <= 'Z') ? cp + 32 : cp;
-  if (cp == 0x178) return 0xFF;
-  for (const auto& r : kCaseRanges) {
-    if (in_range_upper(r, cp)) return cp + r.delta;
-  }
-  return cp;
+  const auto* p = find_pair(kTable.lower, kTable.n_lower, cp);
+  return p ? p->to : cp;
 }
 
-bool py_is_upper(uint32_t cp) { return py_to_lower(cp) != cp; }
-bool py_is_lower(uint32_t cp) { return py_to_upper(cp) != cp || cp == 0xDF; }
+bool py_is_upper(uint32_t cp) {
+  return py_to_lower(cp) != cp || find_expansion(kTable.lower_expansions, kTable.n_lower_expansions, cp);
+}
+bool py_is_lower(uint32_t cp) {
+  return py_to_upper(cp) != cp || find_expansion(kTable.upper_expansions, kTable.n_upper_expansions, cp);
+}
 
 bool py_is_alpha(uint32_t cp) {
   if (cp < 0x80) return (cp | 32) >= 'a' && (cp | 32) <= 'z';
@@ -166,34 +154,39 @@ bool py_is_digit(uint32_t cp) {
 
 namespace {
 
-template <typename F>
-std::string map_code_points(std::string_view s, F f) {
+std::string change_case(std::string_view s, bool upper) {
   std::string out;
   out.reserve(s.size());
   if (is_ascii(s)) {
-    for (char c : s) out.push_back(static_cast<char>(f(static_cast<unsigned char>(c))));
+    for (char c : s) {
+      const auto u = static_cast<unsigned char>(c);
+      out.push_back(static_cast<char>(upper ? py_to_upper(u) : py_to_lower(u)));
+    }
     return out;
   }
   for (uint32_t cp : utf8_decode(s)) {
-    if (cp == 0xDF && f(cp) == cp && f('a') == 'A') {
-      out += "SS";  // 'ß'.upper() == 'SS'
-      continue;
+    // Full case mapping: a few code points map to several ('ß'.upper() == 'SS').
+    const char* expansion = upper ? find_expansion(kTable.upper_expansions, kTable.n_upper_expansions, cp)
+                                  : find_expansion(kTable.lower_expansions, kTable.n_lower_expansions, cp);
+    if (expansion) {
+      out += expansion;
+    } else {
+      utf8_append(out, upper ? py_to_upper(cp) : py_to_lower(cp));
     }
-    utf8_append(out, f(cp));
   }
   return out;
 }
 
 }  // namespace
 
-std::string py_upper(std::string_view s) { return map_code_points(s, py_to_upper); }
-std::string py_lower(std::string_view s) { return map_code_points(s, py_to_lower); }
+std::string py_upper(std::string_view s) { return change_case(s, true); }
+std::string py_lower(std::string_view s) { return change_case(s, false); }
 
 std::string py_capitalize(std::string_view s) {
-  auto cps = utf8_decode(s);
-  std::string out;
-  for (size_t i = 0; i < cps.size(); ++i) utf8_append(out, i == 0 ? py_to_upper(cps[i]) : py_to_lower(cps[i]));
-  return out;
+  if (s.empty()) return "";
+  size_t first_len = 1;
+  while (first_len < s.size() && (static_cast<unsigned char>(s[first_len]) & 0xC0) == 0x80) ++first_len;
+  return change_case(s.substr(0, first_len), true) + change_case(s.substr(first_len), false);
 }
 
 std::string py_title(std::string_view s) {
@@ -230,17 +223,13 @@ std::string py_strip(std::string_view s, const std::string* chars, bool left, bo
 
 namespace {
 
-// CPython's str.isprintable(): false for controls, format characters, separators other than
-// the space, surrogates, private use and a few unassigned code points.
+// CPython's str.isprintable() (what repr() escapes).
 bool py_is_printable(uint32_t cp) {
-  if (cp < 0x20 || (cp >= 0x7F && cp <= 0xA0) || cp == 0xAD) return false;
-  if ((cp >= 0x600 && cp <= 0x605) || cp == 0x61C || cp == 0x6DD || cp == 0x70F || cp == 0x180E)
-    return false;
-  if (cp == 0x1680 || (cp >= 0x2000 && cp <= 0x200F) || (cp >= 0x2028 && cp <= 0x202F)) return false;
-  if ((cp >= 0x205F && cp <= 0x206F) || cp == 0x3000 || (cp >= 0xD800 && cp <= 0xF8FF)) return false;
-  if (cp == 0xFEFF || (cp >= 0xFFF0 && cp <= 0xFFFB) || cp == 0xFFFE || cp == 0xFFFF) return false;
-  if (cp == 0xE0001 || (cp >= 0xE0020 && cp <= 0xE007F) || cp >= 0xF0000) return false;
-  return true;
+  if (cp >= 0x20 && cp < 0x7F) return true;
+  const auto* begin = kTable.non_printable;
+  const auto* end = begin + kTable.n_non_printable;
+  const auto* it = std::upper_bound(begin, end, cp, [](uint32_t v, const auto& r) { return v < r.first; });
+  return it == begin || cp > (it - 1)->last;
 }
 
 }  // namespace

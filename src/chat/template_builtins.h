@@ -17,6 +17,7 @@ using TestFn = bool (*)(Interpreter&, const Value& input, CallArgs& args);
 
 // nullptr when there is no filter / test of that name.
 FilterFn find_filter(std::string_view name);
+FilterFn find_sequence_filter(std::string_view name);  // the sequence half (find_filter asks it)
 TestFn find_test(std::string_view name);
 
 // How a type's attribute `name` resolves in the immutable sandbox.
@@ -54,8 +55,6 @@ class ArgReader {
   std::vector<const Value*> bound_;
 };
 
-// Python int(x) for numbers and numeric strings; nullopt when not convertible.
-std::optional<int64_t> to_int(const Value& v);
 int64_t expect_int(const Value& v, std::string_view what);
 const std::string& expect_string(const Value& v, std::string_view what);
 

@@ -50,6 +50,9 @@ class LoopObject : public Object {
     return std::nullopt;
   }
 
+  // loop.changed(loop) would make the loop hold itself; the loop ends, so let go.
+  void release() override { last_changed_->reset(); }
+
  private:
   std::shared_ptr<const ValueList> items_;
   std::shared_ptr<std::optional<Value>> last_changed_ = std::make_shared<std::optional<Value>>();
@@ -153,24 +156,19 @@ Interpreter::Flow Interpreter::exec(const Stmt& s) {
   }
 }
 
-std::string Interpreter::render_body_in_scope(const StmtList& body) {
-  std::string text;
-  Restore<std::string*> out_guard(out_, &text);
+Interpreter::Flow Interpreter::render_body_in_scope(const StmtList& body, std::string* text) {
+  Restore<std::string*> out_guard(out_, text);
   Restore<std::shared_ptr<Frame>> frame_guard(frame_, child_of(frame_));
-  exec_body(body);
-  return text;
+  return exec_body(body);
 }
 
-// Applies a chain of filters (innermost first) whose innermost input is `input`.
-static Value apply_filter_chain(Interpreter& in, const Expr& filter, Value input,
-                                const std::function<CallArgs(const CallArgsExpr&)>& eval_args) {
-  if (filter.object) input = apply_filter_chain(in, *filter.object, std::move(input), eval_args);
+Value Interpreter::apply_filter_chain(const Expr& filter, Value input) {
+  if (filter.object) input = apply_filter_chain(*filter.object, std::move(input));
   CallArgs args = eval_args(filter.args);
-  return in.apply_filter(filter.name, input, args);
+  return apply_filter(filter.name, input, args);
 }
 
 Interpreter::Flow Interpreter::exec_impl(const Stmt& s) {
-  auto args_of = [this](const CallArgsExpr& a) { return eval_args(a); };
   switch (s.kind) {
     case Stmt::Kind::kText:
       out_->append(s.text);
@@ -194,8 +192,12 @@ Interpreter::Flow Interpreter::exec_impl(const Stmt& s) {
     case Stmt::Kind::kFor: return exec_for(s);
     case Stmt::Kind::kSet: assign(s.target, eval(*s.expr)); return Flow::kNormal;
     case Stmt::Kind::kSetBlock: {
-      Value v = Value::string(render_body_in_scope(s.body));
-      if (s.filter) v = apply_filter_chain(*this, *s.filter, std::move(v), args_of);
+      // A break/continue inside the block leaves the loop before anything is assigned (jinja2
+      // renders the block inline in the loop body).
+      std::string text;
+      if (const Flow flow = render_body_in_scope(s.body, &text); flow != Flow::kNormal) return flow;
+      Value v = Value::string(std::move(text));
+      if (s.filter) v = apply_filter_chain(*s.filter, std::move(v));
       assign(s.target, v);
       return Flow::kNormal;
     }
@@ -211,7 +213,9 @@ Interpreter::Flow Interpreter::exec_impl(const Stmt& s) {
       return Flow::kNormal;
     }
     case Stmt::Kind::kFilterBlock: {
-      const Value v = apply_filter_chain(*this, *s.filter, Value::string(render_body_in_scope(s.body)), args_of);
+      std::string text;
+      if (const Flow flow = render_body_in_scope(s.body, &text); flow != Flow::kNormal) return flow;
+      const Value v = apply_filter_chain(*s.filter, Value::string(std::move(text)));
       out_->append(py_str(v));
       check_size(out_->size());
       return Flow::kNormal;
@@ -242,21 +246,29 @@ Interpreter::Flow Interpreter::exec_for(const Stmt& s) {
     }
     items = std::move(kept);
   }
-  if (items.empty()) {
-    Restore<std::shared_ptr<Frame>> frame_guard(frame_, child_of(frame_));
-    exec_body(s.else_body);
-    return Flow::kNormal;
-  }
   auto shared_items = std::make_shared<const ValueList>(std::move(items));
   auto loop = std::make_shared<LoopObject>(shared_items);
   const Value loop_value = Value::object(loop);
   const std::shared_ptr<Frame> outer = frame_;
+  struct ReleaseAtEnd {
+    LoopObject& loop;
+    ~ReleaseAtEnd() { loop.release(); }
+  } release_at_end{*loop};
+  // jinja2 runs the else block unless some iteration reached the end of the body: a loop
+  // whose every iteration ended in break/continue runs it too.
+  bool completed_an_iteration = false;
   for (size_t i = 0; i < shared_items->size(); ++i) {
     loop->index0 = i;
     Restore<std::shared_ptr<Frame>> frame_guard(frame_, child_of(outer));
     frame_->vars["loop"] = loop_value;
     assign(s.target, (*shared_items)[i]);
-    if (exec_body(s.body) == Flow::kBreak) break;
+    const Flow flow = exec_body(s.body);
+    if (flow == Flow::kNormal) completed_an_iteration = true;
+    if (flow == Flow::kBreak) break;
+  }
+  if (!completed_an_iteration && !s.else_body.empty()) {
+    Restore<std::shared_ptr<Frame>> frame_guard(frame_, child_of(outer));
+    exec_body(s.else_body);
   }
   return Flow::kNormal;
 }

@@ -73,7 +73,9 @@ class Interpreter {
   Flow exec_for(const Stmt& s);
   void exec_if(const Stmt& s, Flow* flow);
   void assign(const Target& target, const Value& value);
-  std::string render_body_in_scope(const StmtList& body);
+  Flow render_body_in_scope(const StmtList& body, std::string* text);
+  // {% filter f|g %} and {% set x | f %}: applies the chain (innermost first) to `input`.
+  Value apply_filter_chain(const Expr& filter, Value input);
 
   Value eval(const Expr& e);
   Value eval_impl(const Expr& e);

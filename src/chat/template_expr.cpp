@@ -191,6 +191,8 @@ Value Interpreter::eval_binary(const Expr& e) {
   const Value a = eval(*e.left);
   const Value b = eval(*e.right);
   if (a.is_undefined()) fail_undefined(a);
+  // str % undefined is allowed: Python takes anything with __getitem__ as a mapping there.
+  if (a.is_string() && e.kind == K::kMod) return string_like(a, py_percent_format(*this, a.as_string(), b));
   if (b.is_undefined()) fail_undefined(b);
   const bool ints = (a.is_int() || a.is_bool()) && (b.is_int() || b.is_bool());
   const bool nums = a.is_number() && b.is_number();
@@ -243,7 +245,6 @@ Value Interpreter::eval_binary(const Expr& e) {
       if (b.as_double() == 0.0) throw_error(ErrorKind::kType, "float floor division by zero");
       return Value::floating(std::floor(a.as_double() / b.as_double()));
     case K::kMod:
-      if (a.is_string()) return Value::string(py_percent_format(*this, a.as_string(), b));
       if (!nums) unsupported("%", a, b);
       if (ints) {
         const int64_t x = a.as_integer(), y = b.as_integer();

@@ -375,21 +375,10 @@ const std::unordered_map<std::string_view, FilterFn>& value_filters() {
 
 }  // namespace
 
-FilterFn find_sequence_filter(std::string_view name);  // template_seq_filters.cpp
-
 FilterFn find_filter(std::string_view name) {
   const auto& table = value_filters();
   auto it = table.find(name);
   return it != table.end() ? it->second : find_sequence_filter(name);
-}
-
-std::optional<int64_t> to_int(const Value& v) {
-  if (v.is_int() || v.is_bool()) return v.as_integer();
-  if (v.is_float() && std::isfinite(v.as_float()) && std::fabs(v.as_float()) < 9.2e18) {
-    return static_cast<int64_t>(v.as_float());
-  }
-  if (v.is_string()) return parse_int_text(v.as_string(), 10);
-  return std::nullopt;
 }
 
 int64_t expect_int(const Value& v, std::string_view what) {

@@ -362,7 +362,7 @@ std::string py_percent_format(Interpreter& in, const std::string& format, const 
   }
   if (is_tuple && next < positional.size()) throw_error(ErrorKind::kType, "not all arguments converted during string formatting");
   // Python treats any non-tuple with __getitem__ (dict, list) as a mapping: no error then.
-  if (!is_tuple && !args.is_dict() && !args.is_list() && next == 0 && !used_mapping) {
+  if (!is_tuple && !args.is_dict() && !args.is_list() && !args.is_undefined() && next == 0 && !used_mapping) {
     throw_error(ErrorKind::kType, "not all arguments converted during string formatting");
   }
   return out;

@@ -8,10 +8,8 @@
 
 namespace hearth::chat {
 
-// Deeper nesting of expressions or blocks than this is a syntax error (keeps recursion bounded).
-inline constexpr int kMaxParseDepth = 256;
-
-// Throws TemplateException (kSyntax) with the line of the offending token.
+// Throws TemplateException (kSyntax) with the line of the offending token; nesting deeper than
+// kMaxParseDepth (template_expr_parser.h) is refused.
 StmtList parse_template(const std::vector<Token>& tokens);
 
 }  // namespace hearth::chat

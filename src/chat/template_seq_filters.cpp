@@ -251,6 +251,9 @@ Value f_unique(Interpreter& in, const Value& v, CallArgs& args) {
   for (const auto& item : iterate(v)) {
     Value key = lookup_parts(in, item, parts);
     if (!case_sensitive) key = ignore_case(key);
+    if ((key.is_list() && !key.is_tuple()) || key.is_dict()) {
+      throw_error(ErrorKind::kType, fmt::format("unhashable type: '{}'", type_name(key)));
+    }
     if (std::none_of(seen.begin(), seen.end(), [&](const Value& s) { return py_equal(s, key); })) {
       seen.push_back(key);
       out.push_back(item);

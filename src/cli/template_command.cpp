@@ -75,12 +75,10 @@ void register_template(CLI::App& app, int& exit_code) {
   auto vars_path = std::make_shared<std::string>();
   auto now = std::make_shared<std::string>();
   sub->add_option("file", *template_path, "The chat template, e.g. a model's tokenizer.chat_template saved to a file")
-      ->required()
-      ->check(CLI::ExistingFile);
+      ->required();
   sub->add_option("--vars", *vars_path,
                   "JSON object used as the template's variables: messages, tools, documents, "
-                  "add_generation_prompt, bos_token/eos_token and any extra keys (null is Python None)")
-      ->check(CLI::ExistingFile);
+                  "add_generation_prompt, bos_token/eos_token and any extra keys (null is Python None)");
   sub->add_option("--now", *now,
                   "Fix the clock strftime_now() reads: YYYY-MM-DD or 'YYYY-MM-DD HH:MM:SS' "
                   "(default: the current local time)");

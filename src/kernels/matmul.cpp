@@ -11,6 +11,10 @@
 #include <thread>
 #include <vector>
 
+#ifdef __linux__
+#include <sys/mman.h>
+#endif
+
 #include "base/check.h"
 #include "base/thread_pool.h"
 #include "kernels/f32_dot.h"
@@ -68,23 +72,39 @@ void run_tasks(int64_t n_tasks, int64_t n_threads, const Fn& fn) {
   current_pool()->parallel_for(n_tasks, [&fn](int64_t i) { fn(i); });
 }
 
-// Grow-only 64-byte aligned buffer (one per thread for scratch, one for activations).
+// Buffers at least this large are aligned to, and advised to use, 2 MiB pages: the
+// activations of a long prompt span thousands of 4 KiB pages, more than the TLB holds.
+constexpr size_t kHugePage = size_t{2} << 20;
+
+#ifdef __linux__
+void advise_huge_pages(void* p, size_t n) { madvise(p, n, MADV_HUGEPAGE); }
+#else
+void advise_huge_pages(void*, size_t) {}
+#endif
+
+struct AlignedFree {
+  size_t align = 64;
+  void operator()(uint8_t* p) const { ::operator delete(p, std::align_val_t{align}); }
+};
+
+// Grow-only aligned buffer (one per thread for scratch, one for activations).
 class AlignedScratch {
  public:
   uint8_t* get(int64_t bytes) {
     const auto n = static_cast<size_t>(std::max<int64_t>(bytes, 64));
     if (n > size_) {
-      data_.reset(static_cast<uint8_t*>(::operator new(n, std::align_val_t{64})));
-      size_ = n;
+      const size_t align = n >= kHugePage ? kHugePage : 64;
+      const size_t size = (n + align - 1) / align * align;
+      data_.reset(static_cast<uint8_t*>(::operator new(size, std::align_val_t{align})));
+      data_.get_deleter().align = align;
+      if (align == kHugePage) advise_huge_pages(data_.get(), size);
+      size_ = size;
     }
     return data_.get();
   }
 
  private:
-  struct Free {
-    void operator()(uint8_t* p) const { ::operator delete(p, std::align_val_t{64}); }
-  };
-  std::unique_ptr<uint8_t, Free> data_;
+  std::unique_ptr<uint8_t, AlignedFree> data_;
   size_t size_ = 0;
 };
 

@@ -45,6 +45,7 @@ constexpr Case kLoops[] = {
     {"{% set ns = namespace(n=0) %}{% for i in [1, 2, 3] %}{% set ns.n = ns.n + i %}{% endfor %}{{ ns.n }}", "{}", "6"},
     {"{% for i in [1, 2] %}{% for j in 'ab' %}{{ loop.index }}{{ j }}{% endfor %}{{ loop.index }};{% endfor %}", "{}", "1a2b1;1a2b2;"},
     {"{% for i in [1, 2, 3] %}{% if i == 2 %}{% set seen = i %}{% endif %}[{{ seen }}]{% endfor %}", "{}", "[][2][]"},
+    {"{% for i in [1, 2] %}{% if i == 1 %}{% break %}{% endif %}{% else %}else-ran{% endfor %}|{% for i in [1, 2] %}{% if i == 1 %}{% continue %}{% endif %}{% else %}no{% endfor %}|{% for i in [1, 2, 3] %}{% set t %}{{ i }}{% if i == 2 %}{% break %}{% endif %}{% endset %}{{ t }}{% endfor %}", "{}", "else-ran||1"},
 };
 // Slicing
 constexpr Case kSlicing[] = {
@@ -57,6 +58,7 @@ constexpr Case kPrinting[] = {
     {"{{ [1, 'a', none, true, 2.5] }} {{ {'k': 'v', 'n': none} }} {{ (1,) }} {{ (1, 'b') }} {{ [\"it's\", 'say \"hi\"', 'both \\' \"'] }} {{ ['\\n\\t\\\\'] }}", "{}", "[1, 'a', None, True, 2.5] {'k': 'v', 'n': None} (1,) (1, 'b') [\"it's\", 'say \"hi\"', 'both \\' \"'] ['\\n\\t\\\\']"},
     {"{{ d }}|{{ d.args }}|{{ d.args.flag }}|{{ d.args.none_value }}|{{ d.list }}", "{\"d\": {\"args\": {\"flag\": true, \"none_value\": null, \"n\": 1.5}, \"list\": [\"INTEGER\", \"NULL\"]}}", "{'args': {'flag': True, 'none_value': None, 'n': 1.5}, 'list': ['INTEGER', 'NULL']}|{'flag': True, 'none_value': None, 'n': 1.5}|True|None|['INTEGER', 'NULL']"},
     {"{{ 'a' ~ 1 ~ none ~ true ~ missing }}|{{ missing }}|{{ 10 / 4 }}|{{ 1 + 1.0 }}|{{ true + 1 }}", "{}", "a1NoneTrue||2.5|2.0|2"},
+    {"{{ range(3) }}|{{ range(1, 9, 2) }}|{{ range(3)|list }}|{{ ['x'|safe] }}|{{ range(3) == [0, 1, 2] }}", "{}", "range(0, 3)|range(1, 9, 2)|[0, 1, 2]|[Markup('x')]|False"},
 };
 // Tojson
 constexpr Case kTojson[] = {

@@ -95,6 +95,12 @@ TEST(TemplateCommand, SyntaxErrorsAndBadArgumentsFail) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("--now"), std::string::npos) << r.err;
 
+  r = run_hearth({"template", (scratch.path() / "missing.jinja").string(), "--vars", vars.string()}, scratch.path());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("missing.jinja"), std::string::npos) << r.err;
+  r = run_hearth({"template", good.string(), "--vars", (scratch.path() / "missing.json").string()}, scratch.path());
+  EXPECT_EQ(r.exit_code, 1);
+
   const fs::path not_object = write_file(scratch.path(), "list.json", "[1, 2]");
   r = run_hearth({"template", good.string(), "--vars", not_object.string()}, scratch.path());
   EXPECT_EQ(r.exit_code, 1);

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <map>
 #include <memory>
-#include <regex>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -38,28 +38,46 @@ struct Meta {
   int32_t n_expert = 0, n_expert_used = 0;
 };
 
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> parts;
+  std::istringstream in(s);
+  for (std::string part; std::getline(in, part, sep);) parts.push_back(part);
+  return parts;
+}
+
+std::string trim(const std::string& s) {
+  const auto first = s.find_first_not_of(' ');
+  const auto last = s.find_last_not_of(' ');
+  return first == std::string::npos ? std::string() : s.substr(first, last - first + 1);
+}
+
 // Parses "  3:     130816 |   256,   511,     1,     1 | Q8_0    | token_embd.weight" lines
-// and the expert_count / expert_used_count keys.
+// and the "<arch>.expert_count = 8" / "expert_used_count" keys.
 Meta read_meta(const std::string& stem) {
   Meta m;
   std::ifstream in(testdata("models-meta/" + stem + ".txt"));
   EXPECT_TRUE(in) << stem;
-  const std::regex tensor_line(R"(^\s*\d+:\s+(\d+)\s+\|\s+(\d+),\s+(\d+),\s+(\d+),\s+(\d+)\s+\|\s+(\w+)\s+\|\s+(\S+)\s*$)");
-  const std::regex key_line(R"(\.(expert_count|expert_used_count) = (\d+))");
-  std::smatch match;
   for (std::string line; std::getline(in, line);) {
-    if (std::regex_match(line, match, tensor_line)) {
-      MetaTensor t;
-      t.name = match[7];
-      t.elements = std::stoull(match[1]);
-      t.rows = std::stoull(match[3]) * std::stoull(match[4]) * std::stoull(match[5]);
-      const auto it = block_sizes().find(match[6]);
-      EXPECT_NE(it, block_sizes().end()) << "type " << match[6] << " of " << t.name;
-      if (it != block_sizes().end()) t.bytes = t.elements / it->second.first * it->second.second;
-      m.tensors.push_back(t);
-    } else if (std::regex_search(line, match, key_line)) {
-      (match[1] == "expert_count" ? m.n_expert : m.n_expert_used) = std::stoi(match[2]);
+    const auto fields = split(line, '|');
+    for (const char* key : {".expert_count = ", ".expert_used_count = "}) {
+      const auto at = line.find(key);
+      if (at == std::string::npos) continue;
+      const int value = std::stoi(line.substr(at + std::string(key).size()));
+      (std::string(key) == ".expert_count = " ? m.n_expert : m.n_expert_used) = value;
     }
+    if (fields.size() != 4 || line.find("tensor_count") != std::string::npos) continue;
+    const auto dims = split(fields[1], ',');
+    const auto colon = fields[0].find(':');
+    if (dims.size() != 4 || colon == std::string::npos) continue;  // a metadata line
+    MetaTensor t;
+    t.name = trim(fields[3]);
+    t.elements = std::stoull(fields[0].substr(colon + 1));
+    t.rows = std::stoull(dims[1]) * std::stoull(dims[2]) * std::stoull(dims[3]);
+    const std::string type = trim(fields[2]);
+    const auto it = block_sizes().find(type);
+    EXPECT_NE(it, block_sizes().end()) << "type " << type << " of " << t.name;
+    if (it != block_sizes().end()) t.bytes = t.elements / it->second.first * it->second.second;
+    m.tensors.push_back(t);
   }
   return m;
 }
@@ -90,6 +108,7 @@ TEST_P(WeightTrafficOnModels, MatchesSumsOfTheTensorDump) {
   ASSERT_FALSE(meta.tensors.empty());
   auto file = gguf::GgufFile::open(testdata("models/" + stem + ".gguf"));
   ASSERT_TRUE(file) << file.message();
+  ASSERT_EQ(meta.tensors.size(), (*file)->tensors().size());
   auto w = weight_traffic((*file)->tensors(), meta.n_expert, meta.n_expert_used);
   ASSERT_TRUE(w) << w.message();
 

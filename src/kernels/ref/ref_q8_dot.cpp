@@ -175,33 +175,33 @@ CodesK codes_k(DType t, const uint8_t* blk) {
 }
 
 float dot_blocks32(DType t, const uint8_t* w, const uint8_t* act_row, int64_t cols) {
-  const Q8_0CRow a = q8_0_row(act_row, cols);
   const int64_t block_bytes = traits(t).block_bytes;
   float y = 0.0f;
   for (int64_t b = 0; b < cols / 32; ++b) {
     const Codes32 c = codes32(t, w + b * block_bytes);
+    const int8_t* qa = q8_0_qs(act_row, b);
     int32_t isum = 0;
-    for (int j = 0; j < 32; ++j) isum += c.q[j] * a.qs[32 * b + j];
-    y += (c.d * a.d[b]) * static_cast<float>(isum) + c.m * a.s[b];
+    for (int j = 0; j < 32; ++j) isum += c.q[j] * qa[j];
+    y += (c.d * *q8_0_d(act_row, b)) * static_cast<float>(isum) + c.m * *q8_0_s(act_row, b);
   }
   return y;
 }
 
 float dot_superblocks(DType t, const uint8_t* w, const uint8_t* act_row, int64_t cols) {
-  const Q8_KCRow a = q8_k_row(act_row, cols);
   const int64_t block_bytes = traits(t).block_bytes;
   float y = 0.0f;
   for (int64_t sb = 0; sb < cols / 256; ++sb) {
     const CodesK c = codes_k(t, w + sb * block_bytes);
-    const int8_t* qa = a.qs + 256 * sb;
+    const int8_t* qa = q8_k_qs(act_row, sb);
+    const int16_t* bsums = q8_k_bsums(act_row, sb);
     int64_t isum = 0, msum = 0;
     for (int g = 0; g < 16; ++g) {
       int32_t group = 0;
       for (int j = 16 * g; j < 16 * g + 16; ++j) group += c.q[j] * qa[j];
       isum += static_cast<int64_t>(c.sc[g]) * group;
-      msum += static_cast<int64_t>(c.mn[g]) * a.bsums[16 * sb + g];
+      msum += static_cast<int64_t>(c.mn[g]) * bsums[g];
     }
-    const float da = a.d[sb];
+    const float da = *q8_k_d(act_row, sb);
     y += (c.d * da) * static_cast<float>(isum) - (c.dm * da) * static_cast<float>(msum);
   }
   return y;

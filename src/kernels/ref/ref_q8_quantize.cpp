@@ -20,7 +20,6 @@ int to_code(float v) {
 }  // namespace
 
 void quantize_row_q8_0(const float* x, int64_t cols, uint8_t* dst) {
-  const Q8_0Row row = q8_0_row(dst, cols);
   for (int64_t b = 0; b < cols / 32; ++b) {
     const float* xb = x + 32 * b;
     float amax = 0.0f;
@@ -30,17 +29,16 @@ void quantize_row_q8_0(const float* x, int64_t cols, uint8_t* dst) {
     int sum = 0;
     for (int j = 0; j < 32; ++j) {
       const int q = to_code(xb[j] * id);
-      row.qs[32 * b + j] = static_cast<int8_t>(q);
+      q8_0_qs(dst, b)[j] = static_cast<int8_t>(q);
       sum += q;
     }
     const float d16 = fp16_to_f32(f32_to_fp16(d));
-    row.d[b] = d16;
-    row.s[b] = d16 * static_cast<float>(sum);
+    *q8_0_d(dst, b) = d16;
+    *q8_0_s(dst, b) = d16 * static_cast<float>(sum);
   }
 }
 
 void quantize_row_q8_k(const float* x, int64_t cols, uint8_t* dst) {
-  const Q8_KRow row = q8_k_row(dst, cols);
   for (int64_t sb = 0; sb < cols / 256; ++sb) {
     const float* xs = x + 256 * sb;
     float hi = xs[0], lo = xs[0];
@@ -49,12 +47,12 @@ void quantize_row_q8_k(const float* x, int64_t cols, uint8_t* dst) {
       lo = std::fmin(lo, xs[j]);
     }
     const float max = hi >= -lo ? hi : lo;
-    int8_t* qs = row.qs + 256 * sb;
-    int16_t* bsums = row.bsums + 16 * sb;
+    int8_t* qs = q8_k_qs(dst, sb);
+    int16_t* bsums = q8_k_bsums(dst, sb);
     if (max == 0.0f) {
       std::memset(qs, 0, 256);
       std::memset(bsums, 0, 16 * sizeof(int16_t));
-      row.d[sb] = 0.0f;
+      *q8_k_d(dst, sb) = 0.0f;
       continue;
     }
     const float iscale = -127.0f / max;
@@ -67,7 +65,7 @@ void quantize_row_q8_k(const float* x, int64_t cols, uint8_t* dst) {
       }
       bsums[g] = static_cast<int16_t>(sum);
     }
-    row.d[sb] = 1.0f / iscale;
+    *q8_k_d(dst, sb) = 1.0f / iscale;
   }
 }
 
@@ -76,16 +74,14 @@ void dequantize_act_row(ActFormat f, const uint8_t* row, int64_t cols, float* ds
     case ActFormat::kF32:
       std::memcpy(dst, row, static_cast<size_t>(cols) * sizeof(float));
       return;
-    case ActFormat::kQ8_0: {
-      const Q8_0CRow r = q8_0_row(row, cols);
-      for (int64_t i = 0; i < cols; ++i) dst[i] = r.d[i / 32] * static_cast<float>(r.qs[i]);
+    case ActFormat::kQ8_0:
+      for (int64_t i = 0; i < cols; ++i)
+        dst[i] = *q8_0_d(row, i / 32) * static_cast<float>(q8_0_qs(row, i / 32)[i % 32]);
       return;
-    }
-    case ActFormat::kQ8_K: {
-      const Q8_KCRow r = q8_k_row(row, cols);
-      for (int64_t i = 0; i < cols; ++i) dst[i] = r.d[i / 256] * static_cast<float>(r.qs[i]);
+    case ActFormat::kQ8_K:
+      for (int64_t i = 0; i < cols; ++i)
+        dst[i] = *q8_k_d(row, i / 256) * static_cast<float>(q8_k_qs(row, i / 256)[i % 256]);
       return;
-    }
   }
 }
 

@@ -5,9 +5,11 @@
 // offset types, x = d * u + m for Q4_1 / Q5_1, x = d * u for the signed types (Q8_0, IQ4_NL).
 // Per block and token: isum = u . a in int32 (maddubs + madd), y += (d * d_a) * isum, plus
 // c * s_a with s_a = d_a * sum(a) and c = m or -kOffset * d.
-// Direct tiles (few tokens) use signed codes u - kOffset (no offset term); panels keep the
-// unsigned codes (maddubs needs no sign fix-up) and add the offset terms at the end as one
-// f32 dot product over the blocks. Twin: ref::dot_row_q8.
+// Direct tiles (few tokens) use signed codes u - kOffset (no offset term). Panels keep the
+// unsigned codes (maddubs then needs no sign fix-up: 4 vector operations per block, row and
+// token instead of 5) and add the offset terms of 8 blocks at a time with one f32 multiply-add
+// into the accumulator's lanes. Signed types (Q8_0, IQ4_NL) multiply |q| by a * sign(q).
+// Twin: ref::dot_row_q8.
 #include <cstddef>
 
 #include "kernels/x86_avx2/avx2_common.h"
@@ -107,8 +109,6 @@ struct DecMXFP4 {
 template <class D, int RM, int RN>
 inline void direct(const uint8_t* const* w, const uint8_t* const* x, int64_t cols,
                    float (&out)[RM][RN]) {
-  Q8_0CRow act[RN];
-  for (int t = 0; t < RN; ++t) act[t] = q8_0_row(x[t], cols);
   __m256 acc[RM][RN];
   float offset[RM][RN];
   for (int r = 0; r < RM; ++r)
@@ -118,7 +118,11 @@ inline void direct(const uint8_t* const* w, const uint8_t* const* x, int64_t col
     }
   for (int64_t b = 0; b < cols / 32; ++b) {
     __m256i a[RN];
-    for (int t = 0; t < RN; ++t) a[t] = load256(act[t].qs + 32 * b);
+    float da[RN];
+    for (int t = 0; t < RN; ++t) {
+      a[t] = load256(q8_0_qs(x[t], b));
+      da[t] = *q8_0_d(x[t], b);
+    }
     for (int r = 0; r < RM; ++r) {
       const uint8_t* blk = w[r] + b * D::kBytes;
       __m256i q = D::codes(blk);
@@ -128,8 +132,8 @@ inline void direct(const uint8_t* const* w, const uint8_t* const* x, int64_t col
       for (int t = 0; t < RN; ++t) {
         const __m256i pairs = D::kHasMin ? _mm256_maddubs_epi16(q, a[t]) : mul_pairs_signed(abs_q, q, a[t]);
         const __m256 isum = _mm256_cvtepi32_ps(sum_pairs(pairs));
-        acc[r][t] = _mm256_fmadd_ps(isum, _mm256_set1_ps(d * act[t].d[b]), acc[r][t]);
-        if constexpr (D::kHasMin) offset[r][t] += D::m(blk) * act[t].s[b];
+        acc[r][t] = _mm256_fmadd_ps(isum, _mm256_set1_ps(d * da[t]), acc[r][t]);
+        if constexpr (D::kHasMin) offset[r][t] += D::m(blk) * *q8_0_s(x[t], b);
       }
     }
   }
@@ -144,6 +148,7 @@ struct Family32 {
   static constexpr int64_t kBlockElems = 32;
   static constexpr int64_t kPackedBlockBytes = 32 + 4 + 4;
   static constexpr int kRM = 2, kRN = 4;
+  static constexpr int64_t kKC = 4096;
   static constexpr bool kSigned = D::kOffset < 0;
   static constexpr bool kOffsetTerm = D::kOffset > 0 || D::kHasMin;
   static constexpr int64_t kc = kKC / kBlockElems;  // blocks per panel row
@@ -166,26 +171,39 @@ struct Family32 {
   }
 
   template <int RM, int RN>
-  static void packed_tile(const uint8_t* const* w, const uint8_t* const* x, int64_t cols,
+  static void packed_tile(const uint8_t* const* w, const uint8_t* const* x, int64_t /*cols*/,
                           int64_t b0, int64_t nb, float (&out)[RM][RN]) {
-    Q8_0CRow act[RN];
-    for (int t = 0; t < RN; ++t) act[t] = q8_0_row(x[t], cols);
     __m256 acc[RM][RN];
     for (int r = 0; r < RM; ++r)
       for (int t = 0; t < RN; ++t) acc[r][t] = _mm256_setzero_ps();
-    // The scales d * d_a of 8 blocks at a time, one vector multiply per row and token; the
-    // block loop then broadcasts them from memory (a load, not an ALU operation).
+    // Blocks go 8 at a time (an activation group; b0 is a multiple of 8). Their scales
+    // d * d_a take one vector multiply per row and token; the block loop then broadcasts
+    // them from memory (a load, not an ALU operation).
     alignas(32) float scale[RM][RN][8];
     for (int64_t g = 0; g < nb; g += 8) {
       const int64_t n = min64(8, nb - g);
-      for (int r = 0; r < RM; ++r) {
-        for (int t = 0; t < RN; ++t) {
-          const float* dw = panel_d(w[r]) + g;
-          const float* da = act[t].d + b0 + g;
-          if (n == 8) {
-            _mm256_store_ps(scale[r][t], _mm256_mul_ps(_mm256_loadu_ps(dw), _mm256_loadu_ps(da)));
-          } else {
-            for (int64_t k = 0; k < n; ++k) scale[r][t][k] = dw[k] * da[k];
+      if (n == 8) {
+        for (int r = 0; r < RM; ++r) {
+          const __m256 dw = _mm256_loadu_ps(panel_d(w[r]) + g);
+          for (int t = 0; t < RN; ++t)
+            _mm256_store_ps(scale[r][t], _mm256_mul_ps(dw, _mm256_loadu_ps(q8_0_d(x[t], b0 + g))));
+        }
+        if constexpr (kOffsetTerm) {  // the 8 blocks' c * s_a go into the accumulator's lanes
+          for (int r = 0; r < RM; ++r) {
+            const __m256 c = _mm256_loadu_ps(panel_c(w[r]) + g);
+            for (int t = 0; t < RN; ++t)
+              acc[r][t] = _mm256_fmadd_ps(c, _mm256_loadu_ps(q8_0_s(x[t], b0 + g)), acc[r][t]);
+          }
+        }
+      } else {
+        for (int r = 0; r < RM; ++r) {
+          for (int t = 0; t < RN; ++t) {
+            float offset = 0.0f;
+            for (int64_t k = 0; k < n; ++k) {
+              scale[r][t][k] = panel_d(w[r])[g + k] * q8_0_d(x[t], b0 + g)[k];
+              if constexpr (kOffsetTerm) offset += panel_c(w[r])[g + k] * q8_0_s(x[t], b0 + g)[k];
+            }
+            if constexpr (kOffsetTerm) acc[r][t] = _mm256_add_ps(acc[r][t], _mm256_setr_ps(offset, 0, 0, 0, 0, 0, 0, 0));
           }
         }
       }
@@ -195,7 +213,7 @@ struct Family32 {
           const __m256i q = _mm256_load_si256(reinterpret_cast<const __m256i*>(panel_q(w[r]) + 32 * b));
           const __m256i abs_q = kSigned ? _mm256_abs_epi8(q) : q;
           for (int t = 0; t < RN; ++t) {
-            const __m256i a = load256(act[t].qs + 32 * (b0 + b));
+            const __m256i a = load256(q8_0_qs(x[t], b0 + b));
             const __m256i pairs = kSigned ? mul_pairs_signed(abs_q, q, a) : _mm256_maddubs_epi16(q, a);
             const __m256 isum = _mm256_cvtepi32_ps(sum_pairs(pairs));
             acc[r][t] = _mm256_fmadd_ps(isum, _mm256_broadcast_ss(&scale[r][t][k]), acc[r][t]);
@@ -205,22 +223,6 @@ struct Family32 {
     }
     for (int r = 0; r < RM; ++r)
       for (int t = 0; t < RN; ++t) out[r][t] = hsum(acc[r][t]);
-    if constexpr (kOffsetTerm) {
-      for (int r = 0; r < RM; ++r) {
-        const float* c = panel_c(w[r]);
-        for (int t = 0; t < RN; ++t) out[r][t] += offset_dot(c, act[t].s + b0, nb);
-      }
-    }
-  }
-
-  // sum c[b] * s[b] for b < n.
-  static float offset_dot(const float* c, const float* s, int64_t n) {
-    __m256 acc = _mm256_setzero_ps();
-    int64_t b = 0;
-    for (; b + 8 <= n; b += 8) acc = _mm256_fmadd_ps(_mm256_loadu_ps(c + b), _mm256_loadu_ps(s + b), acc);
-    float sum = hsum(acc);
-    for (; b < n; ++b) sum += c[b] * s[b];
-    return sum;
   }
 
   template <int RM, int RN>

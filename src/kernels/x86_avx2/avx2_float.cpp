@@ -72,6 +72,7 @@ struct FamilyFloat {
   static constexpr int64_t kBlockElems = 8;
   static constexpr int64_t kPackedBlockBytes = 32;
   static constexpr int kRM = 4, kRN = 3;
+  static constexpr int64_t kKC = 1024;
 
   // A panel row is the row's f32 values, zero past its end.
   static void pack(const uint8_t* row, int64_t cols, int64_t b0, int64_t nb, uint8_t* dst) {

@@ -3,15 +3,16 @@
 //
 // Few tokens (decode, or an expert that got few of them): each weight block is decoded in
 // registers and used at once for every token ("direct" tiles). More tokens: a panel of
-// kMC rows x kKC columns is decoded once into scratch, then each F::kRM-row slice of it
-// (small enough for L1) meets every token of a kNC block (whose activations stay in L2) in
-// register tiles of F::kRM rows x F::kRN tokens. A weight block is so decoded once per call,
-// and the activations come from L2 rather than memory.
+// kMC rows x F::kKC columns is decoded once into scratch (it stays in L2); then for each
+// tile of F::kRN tokens (whose activation slices stay in L1) the panel's rows stream past in
+// register tiles of F::kRM rows x F::kRN tokens. A weight block is so decoded once per call
+// and read from L2 once per F::kRN tokens.
 //
 // A family F provides:
 //   kBlockElems                  elements per block (a row holds ceil(cols / kBlockElems))
 //   kPackedBlockBytes            bytes of one decoded block in a panel (a multiple of 4)
 //   kRM, kRN                     the register tile of the packed path
+//   kKC                          panel columns (a multiple of 256)
 //   pack(row, cols, b0, nb, dst) decodes blocks [b0, b0 + nb) of a raw row into a panel row
 //                                (panel_blocks<F>() blocks long)
 //   packed_tile<RM, RN>(w, x, cols, b0, nb, out)   w: RM panel rows, x: RN activation rows;
@@ -29,17 +30,15 @@ namespace {
 // Rows decoded together per direct tile, and the most tokens a direct tile takes.
 constexpr int kDirectRM = 4;
 constexpr int kDirectMaxTokens = 3;
-// Panel sizes of the packed path: rows, and columns (a multiple of every block size).
+// Panel rows of the packed path (the columns, F::kKC, depend on the decoded size).
 constexpr int64_t kMC = 16;
-constexpr int64_t kKC = 2048;
-// Tokens whose activations (kNC x kKC bytes) stay in L2 while the panel's row slices pass.
-constexpr int64_t kNC = 32;
 
 inline int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 
 template <class F>
 constexpr int64_t panel_blocks() {
-  return kKC / F::kBlockElems;
+  static_assert(F::kKC % 256 == 0, "panels start on activation groups");
+  return F::kKC / F::kBlockElems;
 }
 // An odd number of 64-byte lines, so that panel rows do not share cache sets.
 template <class F>
@@ -110,8 +109,7 @@ void packed_tile_upto(const PanelSlice& p, int64_t i0, const uint8_t* x0, int64_
   packed_tile_at<F, N>(p, i0, x0, x_stride, n_tok, y, token_stride);
 }
 
-// The loop nest: kMC rows x kKC columns of weights decoded into a panel (L2); for each
-// kRM-row slice of it (L1), every token of a kNC block (whose activations stay in L2).
+// The packed path (see the top of this file).
 template <class F>
 void gemm_rows(const WeightRows& w, const ActRows& x, const OutRows& y, uint8_t* scratch) {
   constexpr int64_t kc = panel_blocks<F>();
@@ -123,15 +121,14 @@ void gemm_rows(const WeightRows& w, const ActRows& x, const OutRows& y, uint8_t*
       for (int64_t i = 0; i < mr; ++i)
         F::pack(w.data + (r0 + i) * w.row_bytes, w.cols, b0, nb, scratch + i * panel_row_bytes<F>());
       const PanelSlice slice{scratch, mr, w.cols, b0, nb, b0 > 0};
-      for (int64_t n0 = 0; n0 < x.n_tokens; n0 += kNC) {
-        const int64_t n1 = min64(x.n_tokens, n0 + kNC);
-        for (int64_t i0 = 0; i0 < mr; i0 += F::kRM) {
-          for (int64_t t0 = n0; t0 < n1; t0 += F::kRN) {
-            packed_tile_upto<F, F::kRN>(slice, i0, x.data + t0 * x.row_bytes, x.row_bytes,
-                                        min64(F::kRN, n1 - t0), y.data + t0 * y.token_stride + r0,
-                                        y.token_stride);
-          }
-        }
+      // A token tile's activations stay in L1 while the panel's rows stream past from L2.
+      // (The other order, a row slice in L1 and the activations streaming, measured no
+      // better for any family.)
+      for (int64_t t0 = 0; t0 < x.n_tokens; t0 += F::kRN) {
+        const int64_t nt = min64(F::kRN, x.n_tokens - t0);
+        for (int64_t i0 = 0; i0 < mr; i0 += F::kRM)
+          packed_tile_upto<F, F::kRN>(slice, i0, x.data + t0 * x.row_bytes, x.row_bytes, nt,
+                                      y.data + t0 * y.token_stride + r0, y.token_stride);
       }
     }
   }

@@ -242,16 +242,15 @@ struct PanelSource {
 // out[r][t] = the dot over super-blocks [0, nb) of the source (activation super-blocks
 // [b0, b0 + nb)).
 template <class D, int RM, int RN, class Src>
-inline void tile(Src& src, const uint8_t* const* x, int64_t cols, int64_t b0, int64_t nb,
-                 float (&out)[RM][RN]) {
-  Q8_KCRow act[RN];
-  for (int t = 0; t < RN; ++t) act[t] = q8_k_row(x[t], cols);
+inline void tile(Src& src, const uint8_t* const* x, int64_t b0, int64_t nb, float (&out)[RM][RN]) {
   __m256 acc[RM][RN];
   for (int r = 0; r < RM; ++r)
     for (int t = 0; t < RN; ++t) acc[r][t] = _mm256_setzero_ps();
   for (int64_t b = 0; b < nb; ++b) {
     const int64_t sb = b0 + b;
     src.start(b);
+    const int8_t* qa[RN];
+    for (int t = 0; t < RN; ++t) qa[t] = q8_k_qs(x[t], sb);
     __m256i isum[RM][RN];
     for (int r = 0; r < RM; ++r)
       for (int t = 0; t < RN; ++t) isum[r][t] = _mm256_setzero_si256();
@@ -260,7 +259,7 @@ inline void tile(Src& src, const uint8_t* const* x, int64_t cols, int64_t b0, in
       for (int r = 0; r < RM; ++r) {
         const __m256i abs_q = D::kSigned ? _mm256_abs_epi8(q[r]) : q[r];
         for (int t = 0; t < RN; ++t) {
-          const __m256i a = load256(act[t].qs + 256 * sb + 32 * c);
+          const __m256i a = load256(qa[t] + 32 * c);
           const __m256i pairs = D::kSigned ? mul_pairs_signed(abs_q, q[r], a) : _mm256_maddubs_epi16(q[r], a);
           isum[r][t] = _mm256_add_epi32(isum[r][t], _mm256_madd_epi16(pairs, sc[r]));
         }
@@ -288,13 +287,13 @@ inline void tile(Src& src, const uint8_t* const* x, int64_t cols, int64_t b0, in
       });
     }
     __m256 da[RN];
-    for (int t = 0; t < RN; ++t) da[t] = _mm256_broadcast_ss(act[t].d + sb);
+    for (int t = 0; t < RN; ++t) da[t] = _mm256_broadcast_ss(q8_k_d(x[t], sb));
     for (int r = 0; r < RM; ++r) {
       const __m256 d = _mm256_set1_ps(src.d(r));
       for (int t = 0; t < RN; ++t) {
         __m256i total = isum[r][t];
         if constexpr (D::kMins) {
-          const __m256i msum = _mm256_madd_epi16(src.mins(r), load256(act[t].bsums + 16 * sb));
+          const __m256i msum = _mm256_madd_epi16(src.mins(r), load256(q8_k_bsums(x[t], sb)));
           if constexpr (D::kMinsScaledByD) {
             total = _mm256_sub_epi32(total, msum);
           } else {
@@ -315,6 +314,7 @@ struct FamilyK {
   static constexpr int64_t kBlockElems = 256;
   static constexpr int64_t kPackedBlockBytes = sizeof(PackedK);
   static constexpr int kRM = 2, kRN = 4;
+  static constexpr int64_t kKC = 4096;
 
   static void pack(const uint8_t* row, int64_t /*cols*/, int64_t b0, int64_t nb, uint8_t* dst) {
     auto* p = reinterpret_cast<PackedK*>(dst);
@@ -322,17 +322,17 @@ struct FamilyK {
   }
 
   template <int RM, int RN>
-  static void packed_tile(const uint8_t* const* w, const uint8_t* const* x, int64_t cols,
+  static void packed_tile(const uint8_t* const* w, const uint8_t* const* x, int64_t /*cols*/,
                           int64_t b0, int64_t nb, float (&out)[RM][RN]) {
     PanelSource<RM> src{w, {}};
-    tile<D, RM, RN>(src, x, cols, b0, nb, out);
+    tile<D, RM, RN>(src, x, b0, nb, out);
   }
 
   template <int RM, int RN>
   static void direct_tile(const uint8_t* const* w, const uint8_t* const* x, int64_t cols,
                           float (&out)[RM][RN]) {
     RawSource<D, RM> src{w, {}, {}};
-    tile<D, RM, RN>(src, x, cols, 0, cols / 256, out);
+    tile<D, RM, RN>(src, x, 0, cols / 256, out);
   }
 };
 

@@ -31,7 +31,6 @@ inline void store_codes(int8_t* dst, __m256i q0, __m256i q1, __m256i q2, __m256i
 }  // namespace
 
 void quantize_row_q8_0(const float* x, int64_t cols, uint8_t* dst) {
-  const Q8_0Row row = q8_0_row(dst, cols);
   for (int64_t b = 0; b < cols / 32; ++b) {
     const float* xb = x + 32 * b;
     const __m256 v0 = _mm256_loadu_ps(xb), v1 = _mm256_loadu_ps(xb + 8);
@@ -43,16 +42,15 @@ void quantize_row_q8_0(const float* x, int64_t cols, uint8_t* dst) {
     const __m256 id = _mm256_set1_ps(amax != 0.0f ? 127.0f / amax : 0.0f);
     const __m256i q0 = to_codes(v0, id), q1 = to_codes(v1, id);
     const __m256i q2 = to_codes(v2, id), q3 = to_codes(v3, id);
-    store_codes(row.qs + 32 * b, q0, q1, q2, q3);
+    store_codes(q8_0_qs(dst, b), q0, q1, q2, q3);
     const int32_t sum = hsum_i32(_mm256_add_epi32(_mm256_add_epi32(q0, q1), _mm256_add_epi32(q2, q3)));
     const float d16 = round_to_f16(d);
-    row.d[b] = d16;
-    row.s[b] = d16 * static_cast<float>(sum);
+    *q8_0_d(dst, b) = d16;
+    *q8_0_s(dst, b) = d16 * static_cast<float>(sum);
   }
 }
 
 void quantize_row_q8_k(const float* x, int64_t cols, uint8_t* dst) {
-  const Q8_KRow row = q8_k_row(dst, cols);
   for (int64_t sb = 0; sb < cols / 256; ++sb) {
     const float* xs = x + 256 * sb;
     __m256 vmax = _mm256_loadu_ps(xs), vmin = vmax;
@@ -63,12 +61,12 @@ void quantize_row_q8_k(const float* x, int64_t cols, uint8_t* dst) {
     }
     const float hi = hmax(vmax), lo = hmin(vmin);
     const float max = hi >= -lo ? hi : lo;  // the value of largest magnitude, sign kept
-    int8_t* qs = row.qs + 256 * sb;
-    int16_t* bsums = row.bsums + 16 * sb;
+    int8_t* qs = q8_k_qs(dst, sb);
+    int16_t* bsums = q8_k_bsums(dst, sb);
     if (max == 0.0f) {
       std::memset(qs, 0, 256);
       std::memset(bsums, 0, 16 * sizeof(int16_t));
-      row.d[sb] = 0.0f;
+      *q8_k_d(dst, sb) = 0.0f;
       continue;
     }
     const float iscale = -127.0f / max;
@@ -83,7 +81,7 @@ void quantize_row_q8_k(const float* x, int64_t cols, uint8_t* dst) {
       bsums[2 * c] = static_cast<int16_t>(hsum_i32(_mm256_add_epi32(q0, q1)));
       bsums[2 * c + 1] = static_cast<int16_t>(hsum_i32(_mm256_add_epi32(q2, q3)));
     }
-    row.d[sb] = 1.0f / iscale;
+    *q8_k_d(dst, sb) = 1.0f / iscale;
   }
 }
 
