@@ -147,7 +147,7 @@ void register_bench(CLI::App& app, int& exit_code) {
       ->capture_default_str()
       ->check(CLI::PositiveNumber);
   sub->add_option("-t,--threads", args->threads, "Threads (default: all hardware threads)");
-  sub->add_option("--isa", args->isa, "Kernels: ref, avx2, avx512 or auto (default: HEARTH_ISA or ref)");
+  sub->add_option("--isa", args->isa, "Kernels: ref, avx2, avx512 or auto (default: HEARTH_ISA or auto)");
   auto* json = sub->add_flag("--json", args->json, "Print JSON");
   sub->add_flag("--md", args->markdown, "Print a markdown table (like llama-bench)")->excludes(json);
   sub->callback([args, &exit_code] { exit_code = run_bench_command(*args); });

@@ -73,7 +73,7 @@ struct KernelTable {
   }
 };
 
-// Selects the kernels by name: "ref" (exact f32, the default for now), "avx2", "avx512" or
+// Selects the kernels by name: "ref" (exact f32), "avx2", "avx512" or
 // "auto" (the best this CPU runs). An error names what the CPU lacks; the choice is unchanged.
 Status set_isa(std::string_view name);
 // The name of the selected table ("ref", "avx2", ...).

@@ -107,9 +107,15 @@ TEST(IsaDeathTest, EnvironmentChoosesOnFirstUse) {
   EXPECT_EXIT(
       {
         setenv("HEARTH_ISA", "no-such-isa", 1);
-        std::exit(isa_name() == "ref" ? 0 : 1);
+        std::exit(isa_name() == (cpu_features().has_avx2_kernels() ? "avx2" : "ref") ? 0 : 1);
       },
       ::testing::ExitedWithCode(0), "HEARTH_ISA ignored.*no-such-isa");
+  EXPECT_EXIT(
+      {
+        unsetenv("HEARTH_ISA");
+        std::exit(isa_name() == (cpu_features().has_avx2_kernels() ? "avx2" : "ref") ? 0 : 1);
+      },
+      ::testing::ExitedWithCode(0), "");
   if (cpu_features().has_avx2_kernels()) {
     EXPECT_EXIT(
         {
