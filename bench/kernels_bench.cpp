@@ -1,5 +1,5 @@
 // Micro-benchmarks of kernels::matmul per weight type and kernel table:
-//   matvec (one token) of 2048x2048 and 8192x2048 weights: "GB/s" of weights streamed;
+//   matvec (one token) of 2048x2048, 8192x2048 and 128256x2048 (from DRAM) weights: "GB/s" of weights streamed;
 //   matmul of 2048x2048 weights with 512 tokens (prompt processing): "GFLOP/s" (2 per
 //   multiply-add); and of 4096x14336 (the shape of ggml's test-backend-ops perf MUL_MAT).
 // Random codes with sane scales (the speed does not depend on the values).
@@ -185,6 +185,8 @@ int main(int argc, char** argv) {
       };
       for (const Shape& s : {Shape{"matvec_2048x2048", 2048, 2048, 1},
                              Shape{"matvec_8192x2048", 8192, 2048, 1},
+                             // The output head of a 128k vocabulary: streamed from DRAM.
+                             Shape{"matvec_128256x2048", 128256, 2048, 1},
                              Shape{"matmul_2048x2048_t512", 2048, 2048, 512},
                              Shape{"matmul_4096x14336_t512", 4096, 14336, 512},
                              Shape{"matmul_2048x4096_t512", 2048, 4096, 512},

@@ -10,6 +10,7 @@
 #include "base/log.h"
 
 #ifdef HEARTH_X86_KERNELS
+#include "kernels/x86_avx2/avx2_attention.h"
 #include "kernels/x86_avx2/avx2_kernels.h"
 #endif
 
@@ -40,6 +41,8 @@ KernelTable make_avx2_table() {
       {DType::IQ4_XS, avx2::kIQ4_XS},
   };
   for (const auto& e : entries) t.types[static_cast<uint32_t>(e.type)] = e.kernels;
+  t.attention = {avx2::attn_load_keys, avx2::attn_load_values, avx2::attn_scores,
+                 avx2::attn_accumulate_f16, avx2::attn_accumulate_f32};
   return t;
 }
 

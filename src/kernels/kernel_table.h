@@ -51,6 +51,36 @@ struct TypeKernels {
   ScratchBytesFn scratch_bytes = nullptr;
 };
 
+// Attention over one tile of kAttentionKeyTile keys (model/attention.cpp drives them; see
+// model/attention.h for the two orders of arithmetic). Key and value rows are f16 and need
+// not be contiguous (a paged cache), so a tile arrives as one pointer per key.
+inline constexpr int64_t kAttentionKeyTile = 64;
+// kt[d * kAttentionKeyTile + j] = key j, element d, as f32 (transposed); keys n_keys.. are 0.
+using AttnLoadKeysFn = void (*)(const uint16_t* const* rows, int64_t n_keys, int64_t dim,
+                                float* kt);
+// v[j * dim + d] = value j, element d, as f32.
+using AttnLoadValuesFn = void (*)(const uint16_t* const* rows, int64_t n_keys, int64_t dim,
+                                  float* v);
+// s[r * kAttentionKeyTile + j] = dot(q row r, key j) * scale for r < n_rows, every j of the
+// tile; q holds n_rows rows of `dim`. The dot product sums in order of d.
+using AttnScoresFn = void (*)(const float* q, int64_t n_rows, int64_t dim, const float* kt,
+                              float scale, float* s);
+// Row-wise order, for j < n in turn: if rescale[j] != 1, acc = f16(acc * rescale[j]); then
+// acc = f16(fma(v_j, w[j], acc)), f16() rounding to the nearest half (acc holds halves).
+using AttnAccumulateF16Fn = void (*)(float* acc, const float* v, int64_t dim, const float* w,
+                                     const float* rescale, int64_t n);
+// Tiled order: acc += w[j] * v_j for j < n in turn (f32).
+using AttnAccumulateF32Fn = void (*)(float* acc, const float* v, int64_t dim, const float* w,
+                                     int64_t n);
+
+struct AttentionKernels {
+  AttnLoadKeysFn load_keys = nullptr;
+  AttnLoadValuesFn load_values = nullptr;
+  AttnScoresFn scores = nullptr;
+  AttnAccumulateF16Fn accumulate_f16 = nullptr;
+  AttnAccumulateF32Fn accumulate_f32 = nullptr;
+};
+
 struct KernelTable {
   // Type ids 0..kTypeSlots-1 (the ggml ids of every computable type fit).
   static constexpr int kTypeSlots = 40;
@@ -61,6 +91,8 @@ struct KernelTable {
   TypeKernels types[kTypeSlots] = {};
   // Rows a kernel decodes together for several tokens; tasks split rows in multiples of it.
   int64_t row_block = 16;
+  // Null in "ref": model/attention_scalar.cpp's portable versions run instead.
+  AttentionKernels attention;
 
   // The kernels for weight type t, or nullptr if this table has none (use the exact path).
   const TypeKernels* find(DType t) const {
