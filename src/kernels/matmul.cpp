@@ -188,16 +188,21 @@ void prepare_activations(const KernelTable& table, ActFormat fmt, const MatmulAr
   });
 }
 
-void fast_matmul(const KernelTable& table, const TypeKernels& k, const MatmulArgs& a) {
-  const ActFormat fmt = act_format_for(a.wtype);
-  const int64_t n_threads = num_threads();
-  const int64_t act_bytes = act_row_bytes(fmt, a.cols);
-  thread_local AlignedScratch act_buffer;
-  uint8_t* act = act_buffer.get(a.n_tokens * act_bytes);
-  prepare_activations(table, fmt, a, act_bytes, act, n_threads);
+// One slice of a product: weight rows x activation rows, run by one thread.
+struct FastTask {
+  const TypeKernels* k;
+  WeightRows w;
+  ActRows x;
+  OutRows y;
+  int64_t scratch_bytes;
+};
 
-  // Rows are split in whole row blocks (a block's weights are decoded once for all of the
-  // task's tokens); tokens are split too when there are too few row blocks for the threads.
+// Splits a product (activations already prepared in `act`) into tasks appended to `tasks`.
+// Rows are split in whole row blocks (a block's weights are decoded once for all of the
+// task's tokens); tokens are split too when there are too few row blocks for the threads.
+void plan_tasks(const KernelTable& table, const TypeKernels& k, const MatmulArgs& a,
+                const uint8_t* act, int64_t act_bytes, int64_t n_threads,
+                std::vector<FastTask>& tasks) {
   const int64_t work = a.rows * std::max<int64_t>(a.cols, 1) * a.n_tokens;
   const int64_t max_tasks = std::clamp<int64_t>(work / kMinTaskWork, 1, n_threads * kTasksPerThread);
   const int64_t row_block = a.n_tokens == 1 ? 4 : table.row_block;
@@ -210,38 +215,113 @@ void fast_matmul(const KernelTable& table, const TypeKernels& k, const MatmulArg
   }
   const int64_t rows_per_task = (n_row_blocks + row_tasks - 1) / row_tasks * row_block;
   const int64_t tokens_per_task = (a.n_tokens + token_tasks - 1) / token_tasks;
-  const int64_t n_row_tasks = (a.rows + rows_per_task - 1) / rows_per_task;
-  const int64_t n_token_tasks = (a.n_tokens + tokens_per_task - 1) / tokens_per_task;
-
   const int64_t scratch_bytes = k.scratch_bytes(a.cols);
-  run_tasks(n_row_tasks * n_token_tasks, n_threads, [&](int64_t task) {
-    const int64_t r0 = (task % n_row_tasks) * rows_per_task;
-    const int64_t t0 = (task / n_row_tasks) * tokens_per_task;
-    const WeightRows w{a.w + r0 * a.row_bytes, a.row_bytes, std::min(rows_per_task, a.rows - r0), a.cols};
-    const ActRows x{act + t0 * act_bytes, act_bytes, std::min(tokens_per_task, a.n_tokens - t0)};
-    const OutRows y{a.y + t0 * a.rows + r0, a.rows};
+  for (int64_t t0 = 0; t0 < a.n_tokens; t0 += tokens_per_task) {
+    for (int64_t r0 = 0; r0 < a.rows; r0 += rows_per_task) {
+      tasks.push_back(FastTask{
+          &k,
+          WeightRows{a.w + r0 * a.row_bytes, a.row_bytes, std::min(rows_per_task, a.rows - r0), a.cols},
+          ActRows{act + t0 * act_bytes, act_bytes, std::min(tokens_per_task, a.n_tokens - t0)},
+          OutRows{a.y + t0 * a.rows + r0, a.rows}, scratch_bytes});
+    }
+  }
+}
+
+void run_fast_tasks(const std::vector<FastTask>& tasks, int64_t n_threads) {
+  run_tasks(static_cast<int64_t>(tasks.size()), n_threads, [&](int64_t i) {
+    const FastTask& t = tasks[static_cast<size_t>(i)];
     thread_local AlignedScratch scratch;
-    k.mul(w, x, y, scratch.get(scratch_bytes));
+    t.k->mul(t.w, t.x, t.y, scratch.get(t.scratch_bytes));
   });
+}
+
+void fast_matmul(const KernelTable& table, const TypeKernels& k, const MatmulArgs& a) {
+  const ActFormat fmt = act_format_for(a.wtype);
+  const int64_t n_threads = num_threads();
+  const int64_t act_bytes = act_row_bytes(fmt, a.cols);
+  thread_local AlignedScratch act_buffer;
+  uint8_t* act = act_buffer.get(a.n_tokens * act_bytes);
+  prepare_activations(table, fmt, a, act_bytes, act, n_threads);
+  thread_local std::vector<FastTask> tasks;
+  tasks.clear();
+  plan_tasks(table, k, a, act, act_bytes, n_threads, tasks);
+  run_fast_tasks(tasks, n_threads);
+}
+
+MatmulArgs args_of(const MatmulJob& j) {
+  HEARTH_CHECK(j.rows >= 0 && j.n_tokens >= 0);
+  HEARTH_CHECK(ref::validate_row(j.wtype, j.cols).is_ok());
+  return MatmulArgs{j.wtype, static_cast<const uint8_t*>(j.w),
+                    static_cast<int64_t>(*row_bytes(j.wtype, static_cast<uint64_t>(j.cols))),
+                    j.rows, j.cols, j.x, j.n_tokens, j.y};
 }
 
 }  // namespace
 
 void matmul(DType wtype, const void* w, int64_t rows, int64_t cols, const float* x,
             int64_t n_tokens, float* y) {
-  HEARTH_CHECK(rows >= 0 && n_tokens >= 0);
-  HEARTH_CHECK(ref::validate_row(wtype, cols).is_ok());
+  const MatmulArgs args = args_of(MatmulJob{wtype, w, rows, cols, x, n_tokens, y});
   if (rows == 0 || n_tokens == 0) return;
-
-  const MatmulArgs args{wtype, static_cast<const uint8_t*>(w),
-                        static_cast<int64_t>(*row_bytes(wtype, static_cast<uint64_t>(cols))),
-                        rows, cols, x, n_tokens, y};
   const KernelTable& table = active_kernels();
   if (const TypeKernels* k = table.find(wtype); k != nullptr && cols > 0) {
     fast_matmul(table, *k, args);
   } else {
     exact_matmul(args);
   }
+}
+
+void matmul_group(std::span<const MatmulJob> jobs) {
+  const KernelTable& table = active_kernels();
+  const int64_t n_threads = num_threads();
+  // Activations: one prepared copy per distinct (x, format, shape), laid out in one buffer.
+  struct Prepared {
+    const float* x;
+    ActFormat fmt;
+    int64_t cols, n_tokens, offset;
+  };
+  thread_local std::vector<Prepared> prepared;
+  thread_local std::vector<int64_t> job_act;  // index into prepared, -1: exact path
+  prepared.clear();
+  job_act.assign(jobs.size(), -1);
+  int64_t total = 0;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    const MatmulJob& j = jobs[i];
+    if (j.rows == 0 || j.n_tokens == 0 || j.cols == 0 || table.find(j.wtype) == nullptr) continue;
+    const ActFormat fmt = act_format_for(j.wtype);
+    auto same = [&](const Prepared& p) {
+      return p.x == j.x && p.fmt == fmt && p.cols == j.cols && p.n_tokens == j.n_tokens;
+    };
+    auto it = std::find_if(prepared.begin(), prepared.end(), same);
+    if (it == prepared.end()) {
+      prepared.push_back(Prepared{j.x, fmt, j.cols, j.n_tokens, total});
+      total += j.n_tokens * act_row_bytes(fmt, j.cols);
+      it = prepared.end() - 1;
+    }
+    job_act[i] = it - prepared.begin();
+  }
+  thread_local AlignedScratch act_buffer;
+  uint8_t* act = act_buffer.get(total);
+  for (const Prepared& p : prepared) {
+    const MatmulArgs a{DType::F32, nullptr, 0, 0, p.cols, p.x, p.n_tokens, nullptr};
+    prepare_activations(table, p.fmt, a, act_row_bytes(p.fmt, p.cols), act + p.offset, n_threads);
+  }
+  thread_local std::vector<FastTask> tasks;
+  tasks.clear();
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    const MatmulArgs a = args_of(jobs[i]);
+    if (job_act[i] < 0) {
+      if (a.rows > 0 && a.n_tokens > 0) exact_matmul(a);
+      continue;
+    }
+    const Prepared& p = prepared[static_cast<size_t>(job_act[i])];
+    plan_tasks(table, *table.find(a.wtype), a, act + p.offset, act_row_bytes(p.fmt, p.cols),
+               n_threads, tasks);
+  }
+  run_fast_tasks(tasks, n_threads);
+}
+
+bool quantizes_activations(DType wtype) {
+  return active_kernels().find(wtype) != nullptr && act_format_for(wtype) != ActFormat::kF32;
 }
 
 void set_num_threads(int n) {
@@ -252,6 +332,8 @@ void set_num_threads(int n) {
   s.num_threads = wanted;
   s.pool.reset();
 }
+
+std::shared_ptr<ThreadPool> shared_pool() { return current_pool(); }
 
 int num_threads() {
   auto& s = pool_state();

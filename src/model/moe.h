@@ -17,10 +17,12 @@ struct MoeScratch {
   std::vector<int32_t> chosen;         // [n][n_expert_used] expert ids
   std::vector<float> chosen_weight;    // [n][n_expert_used]
   std::vector<int32_t> order;          // experts by probability, one token at a time
-  std::vector<int32_t> expert_tokens;  // the tokens routed to one expert
-  std::vector<float> expert_weight;
-  std::vector<float> x, gate, up, down;  // those tokens' rows, gathered
+  std::vector<int32_t> expert_tokens;  // the tokens routed to each expert, expert by expert
+  std::vector<float> expert_weight;    // their router weights
+  std::vector<int32_t> expert_begin;   // [n_expert + 1]: expert e's slice of expert_tokens
+  std::vector<float> x, gate, up, down;  // those tokens' rows, gathered, expert by expert
   std::vector<float> rounded;            // activations rounded for a product
+  std::vector<float> x_gate, rounded_gate;  // the gate's own input, when it needs one
 };
 
 // out[n][n_embd] = sum over chosen experts e of w_e * down_e(act(gate_e(x)) * up_e(x)).

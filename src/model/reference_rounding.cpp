@@ -95,7 +95,9 @@ void round_activations(ActivationRounding r, const float* x, int64_t rows, int64
 void matmul_like_reference(DType wtype, const void* w, int64_t rows, int64_t cols, const float* x,
                            int64_t n_tokens, float* y, std::vector<float>& scratch) {
   const ActivationRounding r = activation_rounding_for(wtype);
-  if (r == ActivationRounding::kNone) {
+  // The integer kernels quantise to the same Q8_0 / Q8_K blocks themselves (their quantisers
+  // match the reference byte for byte, tests/kernels): rounding first would do it twice.
+  if (r == ActivationRounding::kNone || kernels::quantizes_activations(wtype)) {
     kernels::matmul(wtype, w, rows, cols, x, n_tokens, y);
     return;
   }
