@@ -68,7 +68,7 @@ BenchRow make_row(const BenchSamples& s, const WeightTraffic& traffic, const Mod
   row.peak = peak;
   if (s.kind == BenchKind::kPrompt && s.n_tokens > 0) {
     const double flops_per_token =
-        traffic.matmul_flops_per_token() + attention_flops(config, 0, s.n_tokens) / s.n_tokens;
+        traffic.matmul_flops_per_prompt_token(s.n_tokens) + attention_flops(config, 0, s.n_tokens) / s.n_tokens;
     row.gflops = flops_per_token * row.tokens_per_s / 1e9;
     const double peak_rate = peak == PeakKind::kInt8 ? probe.int8_gops : probe.fma_gflops;
     row.pct_of_peak = peak_rate > 0 ? 100.0 * row.gflops / peak_rate : 0.0;

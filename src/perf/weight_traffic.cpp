@@ -60,6 +60,12 @@ double WeightTraffic::matmul_flops_per_token() const {
   return 2.0 * (static_cast<double>(matmul_params_dense) + experts);
 }
 
+double WeightTraffic::matmul_flops_per_prompt_token(int64_t n_tokens) const {
+  if (n_tokens <= 0) return 0.0;
+  const double head = static_cast<double>(head_params);
+  return matmul_flops_per_token() - 2.0 * head + 2.0 * head / static_cast<double>(n_tokens);
+}
+
 Result<WeightTraffic> weight_traffic(std::span<const gguf::TensorInfo> tensors, int32_t n_expert,
                                      int32_t n_expert_used) {
   WeightTraffic w;
@@ -74,6 +80,7 @@ Result<WeightTraffic> weight_traffic(std::span<const gguf::TensorInfo> tensors, 
       case TensorRead::kFull:
         w.full_bytes += t.nbytes;
         if (is_matmul_weight(t)) w.matmul_params_dense += t.n_elements;
+        if (t.name == "output.weight" || starts_with(t.name, "token_embd.")) w.head_params += t.n_elements;
         break;
       case TensorRead::kOneRow: {
         const uint64_t rows = rows_of(t);

@@ -38,6 +38,9 @@ struct WeightTraffic {
   // Elements of the weights of matrix products (for FLOPs), dense and all experts.
   uint64_t matmul_params_dense = 0;
   uint64_t matmul_params_experts = 0;
+  // Elements of the output head (output.weight, or the tied token_embd): part of
+  // matmul_params_dense, but a prompt runs it for its last token only.
+  uint64_t head_params = 0;
 
   // Bytes of weights read to generate one token: full tensors, one row per lookup and the
   // active experts' share (n_expert_used / n_expert) of every expert tensor.
@@ -48,6 +51,9 @@ struct WeightTraffic {
   double bytes_per_batch_token(int64_t n_tokens) const;
   // 2 x the active matrix-product weights: the FLOPs of the matrix products per token.
   double matmul_flops_per_token() const;
+  // The same per token of an n_tokens prompt evaluated in one batch, whose logits are needed
+  // for the last token only (the output head runs once).
+  double matmul_flops_per_prompt_token(int64_t n_tokens) const;
 };
 
 // Sums the tensor table. A model with expert tensors needs 0 < n_expert_used <= n_expert, and

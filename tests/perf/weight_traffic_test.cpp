@@ -155,6 +155,11 @@ TEST(WeightTraffic, MoeCountsOnlyTheActiveExperts) {
   const double dense = 2 * (256.0 * 256 * 2 + 256.0 * 128 * 2 + 256.0 * 8) + 256.0 * 511;
   const double experts = 2 * 3 * 256.0 * 256 * 2;
   EXPECT_DOUBLE_EQ(w->matmul_flops_per_token(), 2 * (dense + experts));
+  // A prompt runs the output head (256 x 511) for its last token only.
+  EXPECT_EQ(w->head_params, 256u * 511u);
+  EXPECT_DOUBLE_EQ(w->matmul_flops_per_prompt_token(1), w->matmul_flops_per_token());
+  EXPECT_DOUBLE_EQ(w->matmul_flops_per_prompt_token(4),
+                   2 * (dense - 256.0 * 511 + 256.0 * 511 / 4 + experts));
 }
 
 TEST(WeightTraffic, TiedOutputReadsTheEmbeddingInFull) {
