@@ -2,11 +2,11 @@
 # Sets up and runs every hearth test: installs packages, builds (release + asan/ubsan), runs the
 # unit, golden and end-to-end tests, the parser suites under sanitizers, then fuzzes the GGUF reader for a bounded time.
 # Usage: scripts/test.sh   (FUZZ_SECONDS=60 by default; SKIP_ASAN=1 skips the sanitizer stage;
-#                           ASAN_SUITES="gguf tokenizer chat sampling model ..." picks its suites)
+#                           ASAN_SUITES="gguf tokenizer chat sampling engine server ..." picks its suites)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 JOBS=$(nproc)
-ASAN_SUITES="${ASAN_SUITES:-gguf tokenizer chat sampling}"
+ASAN_SUITES="${ASAN_SUITES:-gguf tokenizer chat sampling engine server}"
 
 bash scripts/install-deps.sh
 
@@ -21,8 +21,9 @@ cmake --build --preset release -j"$JOBS"
 ctest --preset release -j"$JOBS"
 
 if [ "${SKIP_ASAN:-0}" != "1" ]; then
-  # The parsers of untrusted input (GGUF files, tokenizer text, chat templates) and the sampler
-  # run again under AddressSanitizer + UndefinedBehaviorSanitizer.
+  # The parsers of untrusted input (GGUF files, tokenizer text, chat templates), the sampler,
+  # the serving engine (KV block pool, scheduler, cancellation) and the HTTP server (malformed,
+  # huge, slow and vanishing clients) run again under AddressSanitizer + UndefinedBehaviorSanitizer.
   echo "== asan+ubsan build and tests: ${ASAN_SUITES}"
   cmake --preset asan >/dev/null
   targets=(); for s in ${ASAN_SUITES}; do targets+=("hearth_${s}_tests"); done

@@ -50,8 +50,15 @@ Engine::Engine(std::shared_ptr<const Model> model, EngineOptions options, int32_
       options_(options),
       n_ctx_(n_ctx),
       scheduler_(options.step_tokens) {
+  // Decoders share one pool of blocks sized for every slot's full context, so a sequence can
+  // always grow to n_ctx while full prompt blocks are reused across requests. Encoders keep a
+  // private cache each (their inputs are encoded whole and never continued).
+  if (!model_->config().is_encoder()) {
+    kv_pool_ = std::make_shared<KvBlockPool>(
+        model_->config(), KvBlockPool::blocks_for(n_ctx_, options.n_parallel));
+  }
   for (int i = 0; i < options.n_parallel; ++i) {
-    slots_.push_back(std::make_unique<Slot>(*model_, n_ctx_, i));
+    slots_.push_back(std::make_unique<Slot>(*model_, n_ctx_, i, kv_pool_));
   }
   slot_last_used_.assign(slots_.size(), 0);
   metrics_.slots_total = static_cast<int64_t>(slots_.size());
@@ -139,17 +146,12 @@ void Engine::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
-int Engine::pick_slot(const Request& r) const {
+int Engine::pick_slot() const {
   int best = -1;
-  int32_t best_reuse = -1;
   for (size_t i = 0; i < slots_.size(); ++i) {
-    const Slot& s = *slots_[i];
-    if (s.busy()) continue;
-    const int32_t reuse = r.kind == Request::Kind::kGenerate ? s.reusable_prefix(r.prompt) : 0;
-    if (reuse > best_reuse ||
-        (reuse == best_reuse && slot_last_used_[i] < slot_last_used_[static_cast<size_t>(best)])) {
+    if (slots_[i]->busy()) continue;
+    if (best < 0 || slot_last_used_[i] < slot_last_used_[static_cast<size_t>(best)]) {
       best = static_cast<int>(i);
-      best_reuse = reuse;
     }
   }
   return best;
@@ -166,7 +168,7 @@ void Engine::admit_locked() {
     return true;
   });
   while (!queue_.empty()) {
-    const int i = pick_slot(queue_.front().request);
+    const int i = pick_slot();
     if (i < 0) break;
     slot_last_used_[static_cast<size_t>(i)] = ++admissions_;
     slots_[static_cast<size_t>(i)]->assign(std::move(queue_.front()), admissions_, metrics_);

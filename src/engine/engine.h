@@ -19,6 +19,7 @@
 #include "engine/request_handle.h"
 #include "engine/scheduler.h"
 #include "engine/slot.h"
+#include "model/kv_block_pool.h"
 #include "model/model.h"
 
 namespace hearth::engine {
@@ -68,6 +69,9 @@ class Engine {
   bool can_generate() const { return !model_->config().is_encoder(); }
   bool can_embed() const { return model_->config().pooling != Pooling::kNone; }
   const EngineMetrics& metrics() const { return metrics_; }
+  // The KV block pool the slots share (null for encoder models); its gauges may be read from
+  // any thread.
+  const KvBlockPool* kv_pool() const { return kv_pool_.get(); }
 
  private:
   Engine(std::shared_ptr<const Model> model, EngineOptions options, int32_t n_ctx);
@@ -75,14 +79,15 @@ class Engine {
   void loop();
   // Moves queued requests into idle slots (dropping cancelled ones); needs mu_.
   void admit_locked();
-  // Picks the idle slot for a prompt: the longest reusable cached prefix, else any idle slot
-  // (the least recently assigned, so caches of others live longer). -1 when none is idle.
-  int pick_slot(const Request& r) const;
+  // The idle slot assigned least recently; -1 when none is idle. (Cached prefixes live in the
+  // shared block pool, so any slot can reuse them.)
+  int pick_slot() const;
   void abort_all(const std::string& why);
 
   std::shared_ptr<const Model> model_;
   EngineOptions options_;
   int32_t n_ctx_;
+  std::shared_ptr<KvBlockPool> kv_pool_;
   std::vector<std::unique_ptr<Slot>> slots_;
   std::vector<uint64_t> slot_last_used_;
   Scheduler scheduler_;

@@ -40,7 +40,7 @@ struct EngineMetrics {
   std::atomic<uint64_t> requests_failed{0};
   std::atomic<uint64_t> requests_rejected_queue_full{0};
   std::atomic<uint64_t> prompt_tokens{0};         // evaluated
-  std::atomic<uint64_t> prompt_tokens_cached{0};  // reused from a slot's KV cache
+  std::atomic<uint64_t> prompt_tokens_cached{0};  // reused from the KV prefix cache
   std::atomic<uint64_t> generated_tokens{0};
   std::atomic<uint64_t> embedded_inputs{0};
   std::atomic<int64_t> queue_depth{0};

@@ -16,21 +16,16 @@ double ms_between(Clock::time_point a, Clock::time_point b) {
 
 }  // namespace
 
-Slot::Slot(const Model& model, int32_t n_ctx, int index)
-    : model_(model), tokenizer_(model.tokenizer()), ctx_(model, n_ctx), index_(index) {}
+Slot::Slot(const Model& model, int32_t n_ctx, int index, std::shared_ptr<KvBlockPool> pool)
+    : model_(model),
+      tokenizer_(model.tokenizer()),
+      ctx_(model, n_ctx, std::move(pool)),
+      index_(index) {}
 
-int32_t Slot::reusable_prefix(std::span<const TokenId> prompt) const {
-  if (model_.config().is_encoder() || prompt.empty()) return 0;
-  const size_t limit = std::min(cached_.size(), prompt.size() - 1);
-  size_t n = 0;
-  while (n < limit && cached_[n] == prompt[n]) ++n;
-  return static_cast<int32_t>(n);
-}
-
-void Slot::truncate_cache(int32_t n) {
-  if (n >= static_cast<int32_t>(cached_.size())) return;
-  ctx_.truncate(n);
-  cached_.resize(static_cast<size_t>(n));
+void Slot::release_cache(bool publish) {
+  if (publish) ctx_.publish_prefix(cached_);
+  ctx_.reset();
+  cached_.clear();
 }
 
 void Slot::assign(PendingRequest p, uint64_t admission, EngineMetrics& metrics) {
@@ -52,10 +47,11 @@ void Slot::assign(PendingRequest p, uint64_t admission, EngineMetrics& metrics) 
     return;
   }
   phase_ = Phase::kPrompt;
-  prompt_reused_ = reusable_prefix(req_.prompt);
-  truncate_cache(prompt_reused_);
-  prompt_done_ = static_cast<int32_t>(cached_.size());
-  prompt_reused_ = prompt_done_;
+  // The last prompt token is always evaluated: its logits give the first sampled token.
+  const int32_t n_prompt = static_cast<int32_t>(req_.prompt.size());
+  prompt_reused_ = ctx_.reuse_prefix(req_.prompt, n_prompt - 1);
+  cached_.assign(req_.prompt.begin(), req_.prompt.begin() + prompt_reused_);
+  prompt_done_ = prompt_reused_;
   metrics.prompt_tokens_cached.fetch_add(static_cast<uint64_t>(prompt_reused_),
                                          std::memory_order_relaxed);
 
@@ -106,6 +102,7 @@ void Slot::run_prompt(int32_t n, EngineMetrics& metrics) {
     return;
   }
   cached_.insert(cached_.end(), chunk.begin(), chunk.end());
+  ctx_.publish_prefix(cached_);  // at once: concurrent requests with this prefix may reuse it
   prompt_done_ += n;
   metrics.prompt_tokens.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
   if (prompt_done_ == total) sample_and_emit(metrics);
@@ -118,6 +115,7 @@ void Slot::run_decode(EngineMetrics& metrics) {
     return;
   }
   cached_.push_back(next_token_);
+  if (cached_.size() % kKvBlockSize == 0) ctx_.publish_prefix(cached_);
   sample_and_emit(metrics);
 }
 
@@ -189,6 +187,10 @@ void Slot::run_embed(EngineMetrics& metrics) {
 
 void Slot::finish(FinishReason reason, Event last, EngineMetrics& metrics) {
   const Clock::time_point now = Clock::now();
+  // The blocks go back before anything reports the end (metrics, the client's last event), so
+  // whoever sees it sees them free. A failed evaluation may have left a block half written:
+  // nothing new is offered then (what was published before is complete).
+  release_cache(reason != FinishReason::kError);
   last.finish = reason;
   Usage& u = last.usage;
   Timings& t = last.timings;
@@ -229,11 +231,6 @@ void Slot::finish(FinishReason reason, Event last, EngineMetrics& metrics) {
 
 void Slot::abort(FinishReason reason, std::string why, EngineMetrics& metrics) {
   if (!busy()) return;
-  if (reason == FinishReason::kError) {
-    // The cache may hold part of a failed evaluation: forget it.
-    ctx_.reset();
-    cached_.clear();
-  }
   Event last;
   last.error = std::move(why);
   finish(reason, std::move(last), metrics);

@@ -15,6 +15,7 @@
 #include "engine/request_handle.h"
 #include "engine/scheduler.h"
 #include "engine/stop_matcher.h"
+#include "model/kv_block_pool.h"
 #include "model/model.h"
 #include "sampling/sampler.h"
 #include "tokenizer/tokenizer.h"
@@ -32,19 +33,18 @@ struct PendingRequest {
 
 class Slot {
  public:
-  Slot(const Model& model, int32_t n_ctx, int index);
+  // pool: the model's shared KV block pool (null: a private cache, e.g. for encoders).
+  Slot(const Model& model, int32_t n_ctx, int index, std::shared_ptr<KvBlockPool> pool);
 
   int index() const { return index_; }
   bool busy() const { return handle_ != nullptr; }
   bool cancel_requested() const { return handle_ && handle_->cancelled(); }
-  // The tokens whose keys and values the slot's cache holds (what a new prompt may reuse).
+  // The tokens whose keys and values the slot's cache holds (empty when idle: a finished
+  // sequence returns its blocks to the pool, where full ones stay cached for reuse).
   std::span<const TokenId> cached_tokens() const { return cached_; }
 
-  // How many leading tokens of `prompt` this slot could keep in its cache instead of
-  // evaluating them again (at most prompt.size() - 1: the last is evaluated for its logits).
-  int32_t reusable_prefix(std::span<const TokenId> prompt) const;
-
-  // Starts serving `p` (slot must be idle), reusing what it can of the cache.
+  // Starts serving `p` (slot must be idle), mapping the longest prompt prefix the pool has
+  // cached in whole blocks instead of evaluating it again.
   void assign(PendingRequest p, uint64_t admission, EngineMetrics& metrics);
   // What this slot wants from the next step (busy slots only).
   SlotDemand demand() const;
@@ -64,13 +64,14 @@ class Slot {
   void sample_and_emit(EngineMetrics& metrics);
   // Sends the last event (`last` carries any final text/tokens) and releases the request.
   void finish(FinishReason reason, Event last, EngineMetrics& metrics);
-  // Drops the cache from position n on (0: all of it).
-  void truncate_cache(int32_t n);
+  // Returns every KV block to the pool; with publish, the full blocks are offered for reuse
+  // first.
+  void release_cache(bool publish);
 
   const Model& model_;
   const Tokenizer& tokenizer_;
   Context ctx_;
-  std::vector<TokenId> cached_;  // mirrors the tokens at positions [0, ctx_.n_past())
+  std::vector<TokenId> cached_;  // the tokens at positions [0, ctx_.n_past())
   const int index_;
 
   // The request being served (handle_ == nullptr when idle).

@@ -12,11 +12,16 @@
 
 namespace hearth {
 
-Forward::Forward(const ModelConfig& c, const ModelWeights& w, int32_t n_ctx, int32_t max_batch)
+Forward::Forward(const ModelConfig& c, const ModelWeights& w, int32_t n_ctx, int32_t max_batch,
+                 std::shared_ptr<KvBlockPool> pool)
     : c_(c), w_(w), max_batch_(std::max(1, std::min(max_batch, n_ctx))), n_embd_(c.n_embd) {
   n_threads_ = std::max(1, kernels::num_threads());
-  if (n_threads_ > 1) pool_ = std::make_unique<ThreadPool>(n_threads_);
-  kv_.allocate(c, n_ctx);
+  if (n_threads_ > 1) pool_ = kernels::shared_pool();
+  if (pool) {
+    kv_.attach(std::move(pool), n_ctx);
+  } else {
+    kv_.allocate(c, n_ctx);
+  }
   const size_t b = static_cast<size_t>(max_batch_);
   const int32_t n_ff = std::max(c.n_ff, 0);
   x_.assign(b * c.n_embd, 0.0f);
@@ -51,6 +56,7 @@ Status Forward::run(std::span<const TokenId> tokens, int32_t pos0) {
     return Status::errorf("positions {}..{} do not fit the context of {} tokens", pos0,
                           pos0 + n - 1, kv_.n_ctx());
   }
+  HEARTH_RETURN_IF_ERROR(kv_.prepare(pos0, n));
   HEARTH_RETURN_IF_ERROR(embed_inputs(tokens, pos0));
   for (int32_t il = 0; il < c_.n_layer; ++il) {
     attention_block(il, n, pos0);

@@ -21,7 +21,9 @@ namespace hearth {
 class Forward {
  public:
   // Allocates the KV cache (n_ctx positions) and scratch for batches of up to max_batch tokens.
-  Forward(const ModelConfig& config, const ModelWeights& weights, int32_t n_ctx, int32_t max_batch);
+  // With a pool, the cache's blocks come from it (shared with other sequences) instead.
+  Forward(const ModelConfig& config, const ModelWeights& weights, int32_t n_ctx, int32_t max_batch,
+          std::shared_ptr<KvBlockPool> pool = nullptr);
 
   // Runs `tokens` at positions pos0.. through every layer, storing their keys and values in the
   // cache; hidden() then holds their final states (after the output norm, if the model has one).
@@ -36,6 +38,8 @@ class Forward {
   // See Context::set_reference_batching.
   void set_tiled_batches(bool on) { tiled_batches_ = on; }
   int32_t n_ctx() const { return kv_.n_ctx(); }
+  KvCache& kv_cache() { return kv_; }
+  const KvCache& kv_cache() const { return kv_; }
 
  private:
   Status embed_inputs(std::span<const TokenId> tokens, int32_t pos0);
@@ -57,7 +61,7 @@ class Forward {
   int32_t max_batch_ = 0;
   int64_t n_embd_ = 0;
   int n_threads_ = 1;
-  std::unique_ptr<ThreadPool> pool_;  // splits attention over heads
+  std::shared_ptr<ThreadPool> pool_;  // the kernels' pool; splits attention over heads
   bool tiled_batches_ = false;
   KvCache kv_;
   MoeScratch moe_;

@@ -46,8 +46,8 @@ struct Context::State {
   int32_t n_rows = 0;         // rows held: the last eval's token count, or 1
   int32_t n_last = 0;         // token count of the last eval
 
-  State(const Model& m, int32_t n_ctx, int32_t max_batch)
-      : forward(m.config(), m.weights(), n_ctx, max_batch) {}
+  State(const Model& m, int32_t n_ctx, int32_t max_batch, std::shared_ptr<KvBlockPool> pool)
+      : forward(m.config(), m.weights(), n_ctx, max_batch, std::move(pool)) {}
 };
 
 namespace {
@@ -68,14 +68,35 @@ Status check_token_ids(std::span<const TokenId> tokens, int64_t n_vocab) {
 
 }  // namespace
 
-Context::Context(const Model& model, int32_t n_ctx)
+Context::Context(const Model& model, int32_t n_ctx) : Context(model, n_ctx, nullptr) {}
+
+Context::Context(const Model& model, int32_t n_ctx, std::shared_ptr<KvBlockPool> pool)
     : model_(model), n_ctx_(n_ctx > 0 ? n_ctx : model.config().n_ctx_train) {
   n_ctx_ = std::max(n_ctx_, 1);
   const int32_t max_batch = model.config().causal ? std::min(n_ctx_, kMaxBatch) : n_ctx_;
-  state_ = std::make_unique<State>(model, n_ctx_, max_batch);
+  state_ = std::make_unique<State>(model, n_ctx_, max_batch, std::move(pool));
 }
 
 Context::~Context() = default;
+
+void Context::truncate(int32_t n_keep) {
+  n_past_ = n_keep < 0 ? 0 : (n_keep < n_past_ ? n_keep : n_past_);
+  state_->forward.kv_cache().truncate(n_past_);
+}
+
+int32_t Context::reuse_prefix(std::span<const TokenId> tokens, int32_t max_tokens) {
+  state_->n_rows = 0;
+  state_->n_last = 0;
+  n_past_ = state_->forward.kv_cache().reuse_prefix(tokens, std::min(max_tokens, n_ctx_));
+  return n_past_;
+}
+
+void Context::publish_prefix(std::span<const TokenId> tokens) {
+  const size_t n = std::min(tokens.size(), static_cast<size_t>(n_past_));
+  state_->forward.kv_cache().publish_prefix(tokens.first(n));
+}
+
+const KvCache& Context::kv_cache() const { return state_->forward.kv_cache(); }
 
 void Context::set_reference_batching(bool on) { state_->forward.set_tiled_batches(on); }
 

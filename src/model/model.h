@@ -15,6 +15,8 @@
 namespace hearth {
 
 struct ModelWeights;  // defined in model/weights.h
+class KvBlockPool;    // model/kv_block_pool.h
+class KvCache;        // model/kv_cache.h
 
 class Model {
  public:
@@ -42,6 +44,9 @@ class Model {
 class Context {
  public:
   Context(const Model& model, int32_t n_ctx);  // n_ctx <= 0: the model's context length
+  // The KV cache takes its blocks from `pool` (made for this model), shared with other
+  // contexts: see reuse_prefix and publish_prefix. Results are the same as with a private cache.
+  Context(const Model& model, int32_t n_ctx, std::shared_ptr<KvBlockPool> pool);
   ~Context();
 
   // Runs `tokens` at positions n_past().. and appends them to the KV cache. With all_logits the
@@ -62,12 +67,19 @@ class Context {
 
   int32_t n_past() const { return n_past_; }
   int32_t n_ctx() const { return n_ctx_; }
-  void reset() { n_past_ = 0; }
-  // Keeps the first n_keep tokens (clamped to [0, n_past]) and drops the rest from the cache,
-  // so a shared prefix is not evaluated again.
-  void truncate(int32_t n_keep) {
-    n_past_ = n_keep < 0 ? 0 : (n_keep < n_past_ ? n_keep : n_past_);
-  }
+  void reset() { truncate(0); }
+  // Keeps the first n_keep tokens (clamped to [0, n_past]) and drops the rest from the cache
+  // (their blocks go back to the pool), so a shared prefix is not evaluated again.
+  void truncate(int32_t n_keep);
+
+  // Starts over at the longest prefix of `tokens` whose KV blocks the pool has cached (whole
+  // blocks, at most max_tokens): n_past() becomes that length, which is returned. A private
+  // pool caches nothing, so this is reset() there.
+  int32_t reuse_prefix(std::span<const TokenId> tokens, int32_t max_tokens);
+  // Offers the full blocks of this sequence to later contexts on the same pool; `tokens` are
+  // the tokens at positions [0, n_past()).
+  void publish_prefix(std::span<const TokenId> tokens);
+  const KvCache& kv_cache() const;
 
  private:
   const Model& model_;

@@ -64,7 +64,8 @@ std::string render_metrics(Server::State& s) {
   per_model("hearth_prompt_tokens_total", "counter", "Prompt tokens evaluated.",
             [](const engine::EngineMetrics& e) { return e.prompt_tokens.load(); });
   per_model("hearth_prompt_tokens_cached_total", "counter",
-            "Prompt tokens reused from a slot's KV cache instead of being evaluated.",
+            "Prompt tokens whose KV blocks were reused from the prefix cache instead of being "
+            "evaluated.",
             [](const engine::EngineMetrics& e) { return e.prompt_tokens_cached.load(); });
   per_model("hearth_generated_tokens_total", "counter", "Tokens generated.",
             [](const engine::EngineMetrics& e) { return e.generated_tokens.load(); });
@@ -76,6 +77,27 @@ std::string render_metrics(Server::State& s) {
             [](const engine::EngineMetrics& e) { return e.slots_busy.load(); });
   per_model("hearth_slots_total", "gauge", "Slots (sequences served at once).",
             [](const engine::EngineMetrics& e) { return e.slots_total; });
+
+  // The KV block pool of each generating model (encoders have none).
+  const auto per_pool = [&](const char* name, const char* help, auto value) {
+    family(out, name, "gauge", help);
+    for (const auto& m : s.models) {
+      if (const KvBlockPool* p = m->engine->kv_pool())
+        out += fmt::format("{}{{model=\"{}\"}} {}\n", name, label(m->id), value(*p));
+    }
+  };
+  per_pool("hearth_kv_blocks_total", "KV cache blocks in the pool (each holds a fixed number of "
+           "positions, given by hearth_kv_block_positions).",
+           [](const KvBlockPool& p) { return p.n_blocks(); });
+  per_pool("hearth_kv_block_positions", "Positions per KV cache block.",
+           [](const KvBlockPool&) { return kKvBlockSize; });
+  per_pool("hearth_kv_blocks_in_use", "KV cache blocks held by running sequences.",
+           [](const KvBlockPool& p) { return p.blocks_in_use(); });
+  per_pool("hearth_kv_blocks_cached", "Unused KV cache blocks kept for prompt prefix reuse "
+           "(evicted, least recently used first, when blocks run out).",
+           [](const KvBlockPool& p) { return p.blocks_cached(); });
+  per_pool("hearth_kv_blocks_free", "KV cache blocks neither in use nor cached.",
+           [](const KvBlockPool& p) { return p.blocks_free(); });
 
   family(out, "hearth_time_to_first_token_seconds", "histogram",
          "From a request's arrival to its first generated token.");

@@ -2,9 +2,9 @@
 // scripts/test-server.sh, which installs it and runs this file):
 //   NODE_PATH=<dir>/node_modules node serve_client_test.js --hearth BIN --testdata DIR
 // Starts real servers on free loopback ports, drives them with the client (chat, completions,
-// embeddings, models, errors, 16 concurrent streams) and with raw sockets (malformed, slow and
-// vanishing clients), then stops them with SIGTERM. Every wait is bounded; a watchdog ends
-// the run if anything hangs. Exit status 0 when every check passes.
+// embeddings, models, errors, prefix reuse, 16 concurrent streams) and with raw sockets
+// (malformed, slow and vanishing clients), then stops them with SIGTERM. Every wait is
+// bounded; a watchdog ends the run if anything hangs. Exit status 0 when every check passes.
 'use strict';
 
 const { spawn } = require('node:child_process');
@@ -260,6 +260,21 @@ async function main() {
     assertEq(b.choices[0].text, a.choices[0].text, 'greedy twice');
     const { text } = await streamText(await api.completions.create({ ...params, stream: true }));
     assertEq(text, a.choices[0].text, 'streamed');
+  });
+
+  await check('a repeated long prompt reuses cached KV blocks, same text', async () => {
+    const system = 'You are the help desk of a hardware store that sells hammers, nails, ' +
+                   'screws, paint, ladders and garden tools. Be brief and never promise dates.';
+    const params = { ...chatParams(3), messages: [{ role: 'system', content: system },
+                                                   { role: 'user', content: 'Hello?' }] };
+    const a = await api.chat.completions.create(params);
+    const b = await api.chat.completions.create(params);
+    assertEq(b.choices[0].message.content, a.choices[0].message.content, 'same text');
+    const cached = b.usage.prompt_tokens_details.cached_tokens;
+    const blocks = await metric(main, `hearth_kv_block_positions{model="${CHAT}"}`);
+    assertEq(cached, Math.floor((b.usage.prompt_tokens - 1) / blocks) * blocks, 'cached_tokens');
+    assert(cached > 0, 'some prompt tokens reused');
+    assertEq(await metric(main, `hearth_kv_blocks_in_use{model="${CHAT}"}`), 0, 'blocks in use');
   });
 
   await check('chat logprobs', async () => {

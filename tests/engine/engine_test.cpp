@@ -230,8 +230,11 @@ TEST(Engine, ReusesACachedPrefix) {
   auto s2 = engine->submit(second);
   ASSERT_TRUE(s2.ok());
   Event e2 = collect(*s2.handle);
-  // Everything evaluated before (the prompt and all but the last generated token) is reused.
-  EXPECT_EQ(e2.usage.cached_tokens, static_cast<int32_t>(first.prompt.size() + 7));
+  // Everything evaluated before (the prompt and all but the last generated token) is reused, in
+  // whole blocks.
+  const int32_t evaluated = static_cast<int32_t>(first.prompt.size() + 7);
+  ASSERT_GE(evaluated, kKvBlockSize);
+  EXPECT_EQ(e2.usage.cached_tokens, evaluated / kKvBlockSize * kKvBlockSize);
   EXPECT_EQ(e2.timings.prompt_n, static_cast<int32_t>(next.size()) - e2.usage.cached_tokens);
   EXPECT_EQ(e2.tokens, direct_generation(*model, second, 256));
   EXPECT_GT(engine->metrics().prompt_tokens_cached.load(), 0u);
@@ -252,19 +255,22 @@ TEST(Engine, ReusesASharedPartOfTheCache) {
   auto s1 = engine->submit(ask(" Tell me about ships.", 1));
   ASSERT_TRUE(s1.ok());
   collect(*s1.handle);
-  // Same system prefix, another question: the cache is cut back to the shared part.
+  // Same system prefix, another question: the full blocks of the shared part are reused.
   Request second = ask(" What is a lighthouse?", 2);
   auto s2 = engine->submit(second);
   ASSERT_TRUE(s2.ok());
   Event e2 = collect(*s2.handle);
-  EXPECT_GE(e2.usage.cached_tokens, static_cast<int32_t>(system.size()));
-  EXPECT_LT(e2.usage.cached_tokens, static_cast<int32_t>(second.prompt.size()));
+  ASSERT_GE(system.size(), static_cast<size_t>(kKvBlockSize));
+  EXPECT_EQ(e2.usage.cached_tokens,
+            static_cast<int32_t>(system.size()) / kKvBlockSize * kKvBlockSize);
   EXPECT_EQ(e2.tokens, direct_generation(*model, second, 256));
-  // The identical request again: all but the last prompt token are reused, same tokens.
+  // The identical request again: every full block before the last prompt token is reused,
+  // same tokens.
   auto s3 = engine->submit(second);
   ASSERT_TRUE(s3.ok());
   Event e3 = collect(*s3.handle);
-  EXPECT_EQ(e3.usage.cached_tokens, static_cast<int32_t>(second.prompt.size()) - 1);
+  EXPECT_EQ(e3.usage.cached_tokens,
+            (static_cast<int32_t>(second.prompt.size()) - 1) / kKvBlockSize * kKvBlockSize);
   EXPECT_EQ(e3.tokens, e2.tokens);
 }
 

@@ -258,7 +258,10 @@ TEST_F(ServerApi, MetricsReportRequestsAndLatencies) {
         "hearth_time_to_first_token_seconds_bucket{model=\"qwen3-Q8_0\",le=\"+Inf\"}",
         "hearth_inter_token_latency_seconds_count{model=\"qwen3-Q8_0\"}", "hearth_queue_depth{",
         "hearth_slots_busy{", "hearth_slots_total{model=\"qwen3-Q8_0\"} 4",
-        "hearth_generated_tokens_total{model=\"qwen3-Q8_0\"}", "hearth_http_responses_total{status=\"200\"}"}) {
+        "hearth_generated_tokens_total{model=\"qwen3-Q8_0\"}", "hearth_http_responses_total{status=\"200\"}",
+        "# TYPE hearth_kv_blocks_in_use gauge", "hearth_kv_blocks_in_use{model=\"qwen3-Q8_0\"} 0",
+        "hearth_kv_blocks_cached{model=\"qwen3-Q8_0\"}", "hearth_kv_blocks_free{model=\"qwen3-Q8_0\"}",
+        "hearth_kv_block_positions{model=\"qwen3-Q8_0\"} 16"}) {
     EXPECT_NE(m.body.find(needle), std::string::npos) << needle;
   }
   // The count of finished requests is real: at least the one above.
@@ -266,6 +269,28 @@ TEST_F(ServerApi, MetricsReportRequestsAndLatencies) {
   const size_t at = m.body.find(key);
   ASSERT_NE(at, std::string::npos);
   EXPECT_GE(std::stoi(m.body.substr(at + key.size())), 1);
+  // The embedding model has no block pool, so no KV gauges.
+  EXPECT_EQ(m.body.find("hearth_kv_blocks_total{model=\"bert-F16\"}"), std::string::npos);
+}
+
+// A long system prompt sent twice: the second request maps the first's cached KV blocks (whole
+// blocks, reported as prompt_tokens_details.cached_tokens) and answers exactly as the first.
+TEST_F(ServerApi, RepeatedPrefixReusesCachedBlocks) {
+  json body = chat_body("What do you sell?", 6);
+  body["messages"][0]["content"] =
+      "You are the help desk of a hardware store that sells hammers, nails, screws, paint, "
+      "ladders and garden tools. Be brief and friendly, and never promise delivery dates.";
+  HttpResponse a = post(port(), "/v1/chat/completions", body.dump());
+  ASSERT_EQ(a.status, 200) << a.body;
+  HttpResponse b = post(port(), "/v1/chat/completions", body.dump());
+  ASSERT_EQ(b.status, 200) << b.body;
+  const json ja = json::parse(a.body), jb = json::parse(b.body);
+  const int prompt_tokens = jb["usage"]["prompt_tokens"];
+  const int cached = jb["usage"]["prompt_tokens_details"]["cached_tokens"];
+  ASSERT_GE(prompt_tokens, 33);
+  EXPECT_EQ(cached, (prompt_tokens - 1) / 16 * 16);
+  EXPECT_EQ(jb["timings"]["prompt_n"], prompt_tokens - cached);
+  EXPECT_EQ(ja["choices"][0]["message"]["content"], jb["choices"][0]["message"]["content"]);
 }
 
 }  // namespace

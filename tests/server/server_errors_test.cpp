@@ -213,6 +213,8 @@ TEST_F(ServerErrors, DisconnectMidStreamCancels) {
   const std::string length = "hearth_requests_total{model=\"qwen3-Q8_0\",outcome=\"length\"} ";
   EXPECT_TRUE(metric(cancelled) == before + 1 || metric(length) > 0);
   EXPECT_EQ(metric("hearth_slots_busy{model=\"qwen3-Q8_0\"} "), 0);
+  // Its KV blocks went back to the pool with it.
+  EXPECT_EQ(metric("hearth_kv_blocks_in_use{model=\"qwen3-Q8_0\"} "), 0);
   expect_serving();
 }
 
