@@ -6,9 +6,8 @@
 // Per block and token: isum = u . a in int32 (maddubs + madd), y += (d * d_a) * isum, plus
 // c * s_a with s_a = d_a * sum(a) and c = m or -kOffset * d.
 // Both paths keep the unsigned codes (maddubs then needs no sign fix-up: 4 vector operations
-// per block, row and token instead of 5 to 7); direct tiles add the offset term per block,
-// panels add the offset terms of 8 blocks at a time with one f32 multiply-add into the
-// accumulator's lanes. Signed types (Q8_0, IQ4_NL) multiply |q| by a * sign(q).
+// per block, row and token instead of 5 to 7) and add the offset terms of 8 blocks at a time
+// with one f32 multiply-add into the accumulator's lanes. Signed types (Q8_0, IQ4_NL) multiply |q| by a * sign(q).
 // Twin: ref::dot_row_q8.
 #include <cstddef>
 
@@ -26,6 +25,7 @@ namespace {
 // kOffset < 0: codes() are signed, x = d * q.
 struct DecQ4_0 {
   static constexpr int64_t kBytes = sizeof(BlockQ4_0);
+  static constexpr int64_t kDOffset = offsetof(BlockQ4_0, d);  // an f16 scale
   static constexpr int kOffset = 8;
   static constexpr bool kHasMin = false;
   static __m256i codes(const uint8_t* b) { return nibbles_lo_hi(b + offsetof(BlockQ4_0, qs)); }
@@ -35,6 +35,8 @@ struct DecQ4_0 {
 
 struct DecQ4_1 {
   static constexpr int64_t kBytes = sizeof(BlockQ4_1);
+  static constexpr int64_t kDOffset = offsetof(BlockQ4_1, d);  // an f16 scale
+  static constexpr int64_t kMOffset = offsetof(BlockQ4_1, m);
   static constexpr int kOffset = 0;
   static constexpr bool kHasMin = true;
   static __m256i codes(const uint8_t* b) { return nibbles_lo_hi(b + offsetof(BlockQ4_1, qs)); }
@@ -50,6 +52,7 @@ inline __m256i q5_codes(const uint8_t* qs, const uint8_t* qh) {
 
 struct DecQ5_0 {
   static constexpr int64_t kBytes = sizeof(BlockQ5_0);
+  static constexpr int64_t kDOffset = offsetof(BlockQ5_0, d);  // an f16 scale
   static constexpr int kOffset = 16;
   static constexpr bool kHasMin = false;
   static __m256i codes(const uint8_t* b) {
@@ -61,6 +64,8 @@ struct DecQ5_0 {
 
 struct DecQ5_1 {
   static constexpr int64_t kBytes = sizeof(BlockQ5_1);
+  static constexpr int64_t kDOffset = offsetof(BlockQ5_1, d);  // an f16 scale
+  static constexpr int64_t kMOffset = offsetof(BlockQ5_1, m);
   static constexpr int kOffset = 0;
   static constexpr bool kHasMin = true;
   static __m256i codes(const uint8_t* b) {
@@ -72,6 +77,7 @@ struct DecQ5_1 {
 
 struct DecQ8_0 {
   static constexpr int64_t kBytes = sizeof(BlockQ8_0);
+  static constexpr int64_t kDOffset = offsetof(BlockQ8_0, d);  // an f16 scale
   static constexpr int kOffset = -1;
   static constexpr bool kHasMin = false;
   static __m256i codes(const uint8_t* b) { return load256(b + offsetof(BlockQ8_0, qs)); }
@@ -81,6 +87,7 @@ struct DecQ8_0 {
 
 struct DecIQ4_NL {
   static constexpr int64_t kBytes = sizeof(BlockIQ4_NL);
+  static constexpr int64_t kDOffset = offsetof(BlockIQ4_NL, d);  // an f16 scale
   static constexpr int kOffset = -1;
   static constexpr bool kHasMin = false;
   static __m256i codes(const uint8_t* b) {
@@ -103,49 +110,6 @@ struct DecMXFP4 {
   static float d(const uint8_t* b) { return e8m0_half(b[offsetof(BlockMXFP4, e)]); }
   static float m(const uint8_t*) { return 0.0f; }
 };
-
-// ---- direct tiles: decode in registers -----------------------------------------------------
-
-// Unsigned codes (the offset and min types) go straight into maddubs; their offset term
-// c * s_a (c = m, or -kOffset * d) is added per block from the activation's precomputed sum,
-// which saves the subtract / abs / sign of the signed form (3 of ~12 vector operations).
-template <class D, int RM, int RN>
-inline void direct(const uint8_t* const* w, const uint8_t* const* x, int64_t cols,
-                   float (&out)[RM][RN]) {
-  constexpr bool kUnsigned = D::kOffset > 0 || D::kHasMin;
-  __m256 acc[RM][RN];
-  float offset[RM][RN];
-  for (int r = 0; r < RM; ++r)
-    for (int t = 0; t < RN; ++t) {
-      acc[r][t] = _mm256_setzero_ps();
-      offset[r][t] = 0.0f;
-    }
-  for (int64_t b = 0; b < cols / 32; ++b) {
-    __m256i a[RN];
-    float da[RN];
-    for (int t = 0; t < RN; ++t) {
-      a[t] = load256(q8_0_qs(x[t], b));
-      da[t] = *q8_0_d(x[t], b);
-    }
-    for (int r = 0; r < RM; ++r) {
-      const uint8_t* blk = w[r] + b * D::kBytes;
-      const __m256i q = D::codes(blk);
-      const float d = D::d(blk);
-      const __m256i abs_q = kUnsigned ? q : _mm256_abs_epi8(q);
-      for (int t = 0; t < RN; ++t) {
-        const __m256i pairs = kUnsigned ? _mm256_maddubs_epi16(q, a[t]) : mul_pairs_signed(abs_q, q, a[t]);
-        const __m256 isum = _mm256_cvtepi32_ps(sum_pairs(pairs));
-        acc[r][t] = _mm256_fmadd_ps(isum, _mm256_set1_ps(d * da[t]), acc[r][t]);
-        if constexpr (kUnsigned) {
-          const float c = D::kHasMin ? D::m(blk) : -static_cast<float>(D::kOffset) * d;
-          offset[r][t] += c * *q8_0_s(x[t], b);
-        }
-      }
-    }
-  }
-  for (int r = 0; r < RM; ++r)
-    for (int t = 0; t < RN; ++t) out[r][t] = hsum(acc[r][t]) + offset[r][t];
-}
 
 // ---- panels: unsigned codes | d[] | c[] per row ---------------------------------------------
 
@@ -176,9 +140,66 @@ struct Family32 {
     }
   }
 
-  template <int RM, int RN>
-  static void packed_tile(const uint8_t* const* w, const uint8_t* const* x, int64_t /*cols*/,
-                          int64_t b0, int64_t nb, float (&out)[RM][RN]) {
+  // Where a tile's blocks come from: a panel (decoded codes, d[] and c[] per row), or raw
+  // rows decoded in registers (few tokens). Both give the tile the same values, and the tile
+  // does the same arithmetic with them, so a (row, token) result does not depend on how many
+  // tokens share the call (batch invariance: a sequence decodes the same alone or in a batch).
+  struct PanelSource {
+    const uint8_t* const* rows;
+    __m256i codes(int r, int64_t b) const {
+      return _mm256_load_si256(reinterpret_cast<const __m256i*>(panel_q(rows[r]) + 32 * b));
+    }
+    __m256 d8(int r, int64_t g) const { return _mm256_loadu_ps(panel_d(rows[r]) + g); }
+    __m256 c8(int r, int64_t g) const { return _mm256_loadu_ps(panel_c(rows[r]) + g); }
+    float d(int r, int64_t b) const { return panel_d(rows[r])[b]; }
+    float c(int r, int64_t b) const { return panel_c(rows[r])[b]; }
+  };
+  struct RawSource {
+    const uint8_t* const* rows;  // at the tile's first block
+    const uint8_t* blk(int r, int64_t b) const { return rows[r] + b * D::kBytes; }
+    __m256i codes(int r, int64_t b) const { return D::codes(blk(r, b)); }
+    float d(int r, int64_t b) const { return D::d(blk(r, b)); }
+    float c(int r, int64_t b) const {
+      return D::kHasMin ? D::m(blk(r, b)) : -static_cast<float>(D::kOffset) * D::d(blk(r, b));
+    }
+    // The f16 fields at `offset` of 8 blocks, converted together (one vcvtph2ps, not 8).
+    __m256 f16_fields8(int r, int64_t g, int64_t offset) const {
+      __m128i h = _mm_setzero_si128();
+      const uint8_t* p = blk(r, g) + offset;
+      h = _mm_insert_epi16(h, load_u16(p), 0);
+      h = _mm_insert_epi16(h, load_u16(p + D::kBytes), 1);
+      h = _mm_insert_epi16(h, load_u16(p + 2 * D::kBytes), 2);
+      h = _mm_insert_epi16(h, load_u16(p + 3 * D::kBytes), 3);
+      h = _mm_insert_epi16(h, load_u16(p + 4 * D::kBytes), 4);
+      h = _mm_insert_epi16(h, load_u16(p + 5 * D::kBytes), 5);
+      h = _mm_insert_epi16(h, load_u16(p + 6 * D::kBytes), 6);
+      h = _mm_insert_epi16(h, load_u16(p + 7 * D::kBytes), 7);
+      return _mm256_cvtph_ps(h);
+    }
+    __m256 d8(int r, int64_t g) const {
+      if constexpr (requires { D::kDOffset; }) {
+        return f16_fields8(r, g, D::kDOffset);
+      } else {
+        return _mm256_setr_ps(d(r, g), d(r, g + 1), d(r, g + 2), d(r, g + 3), d(r, g + 4), d(r, g + 5),
+                              d(r, g + 6), d(r, g + 7));
+      }
+    }
+    // c = m, or -kOffset * d (the same multiply the panel's pack does per block).
+    __m256 c8(int r, int64_t g) const {
+      if constexpr (requires { D::kMOffset; }) {
+        return f16_fields8(r, g, D::kMOffset);
+      } else if constexpr (!D::kHasMin) {
+        return _mm256_mul_ps(d8(r, g), _mm256_set1_ps(-static_cast<float>(D::kOffset)));
+      } else {
+        return _mm256_setr_ps(c(r, g), c(r, g + 1), c(r, g + 2), c(r, g + 3), c(r, g + 4), c(r, g + 5),
+                              c(r, g + 6), c(r, g + 7));
+      }
+    }
+  };
+
+  // out[r][t] = the dot over the source's blocks [0, nb) (activation blocks [b0, b0 + nb)).
+  template <int RM, int RN, class Src>
+  static void tile(const Src& src, const uint8_t* const* x, int64_t b0, int64_t nb, float (&out)[RM][RN]) {
     __m256 acc[RM][RN];
     for (int r = 0; r < RM; ++r)
       for (int t = 0; t < RN; ++t) acc[r][t] = _mm256_setzero_ps();
@@ -190,13 +211,13 @@ struct Family32 {
       const int64_t n = min64(8, nb - g);
       if (n == 8) {
         for (int r = 0; r < RM; ++r) {
-          const __m256 dw = _mm256_loadu_ps(panel_d(w[r]) + g);
+          const __m256 dw = src.d8(r, g);
           for (int t = 0; t < RN; ++t)
             _mm256_store_ps(scale[r][t], _mm256_mul_ps(dw, _mm256_loadu_ps(q8_0_d(x[t], b0 + g))));
         }
         if constexpr (kOffsetTerm) {  // the 8 blocks' c * s_a go into the accumulator's lanes
           for (int r = 0; r < RM; ++r) {
-            const __m256 c = _mm256_loadu_ps(panel_c(w[r]) + g);
+            const __m256 c = src.c8(r, g);
             for (int t = 0; t < RN; ++t)
               acc[r][t] = _mm256_fmadd_ps(c, _mm256_loadu_ps(q8_0_s(x[t], b0 + g)), acc[r][t]);
           }
@@ -206,8 +227,8 @@ struct Family32 {
           for (int t = 0; t < RN; ++t) {
             float offset = 0.0f;
             for (int64_t k = 0; k < n; ++k) {
-              scale[r][t][k] = panel_d(w[r])[g + k] * q8_0_d(x[t], b0 + g)[k];
-              if constexpr (kOffsetTerm) offset += panel_c(w[r])[g + k] * q8_0_s(x[t], b0 + g)[k];
+              scale[r][t][k] = src.d(r, g + k) * q8_0_d(x[t], b0 + g)[k];
+              if constexpr (kOffsetTerm) offset += src.c(r, g + k) * q8_0_s(x[t], b0 + g)[k];
             }
             if constexpr (kOffsetTerm) acc[r][t] = _mm256_add_ps(acc[r][t], _mm256_setr_ps(offset, 0, 0, 0, 0, 0, 0, 0));
           }
@@ -216,7 +237,7 @@ struct Family32 {
       for (int64_t k = 0; k < n; ++k) {
         const int64_t b = g + k;
         for (int r = 0; r < RM; ++r) {
-          const __m256i q = _mm256_load_si256(reinterpret_cast<const __m256i*>(panel_q(w[r]) + 32 * b));
+          const __m256i q = src.codes(r, b);
           const __m256i abs_q = kSigned ? _mm256_abs_epi8(q) : q;
           for (int t = 0; t < RN; ++t) {
             const __m256i a = load256(q8_0_qs(x[t], b0 + b));
@@ -232,9 +253,17 @@ struct Family32 {
   }
 
   template <int RM, int RN>
-  static void direct_tile(const uint8_t* const* w, const uint8_t* const* x, int64_t cols,
-                          float (&out)[RM][RN]) {
-    direct<D, RM, RN>(w, x, cols, out);
+  static void packed_tile(const uint8_t* const* w, const uint8_t* const* x, int64_t /*cols*/,
+                          int64_t b0, int64_t nb, float (&out)[RM][RN]) {
+    tile<RM, RN>(PanelSource{w}, x, b0, nb, out);
+  }
+
+  template <int RM, int RN>
+  static void direct_tile(const uint8_t* const* w, const uint8_t* const* x, int64_t /*cols*/,
+                          int64_t b0, int64_t nb, float (&out)[RM][RN]) {
+    const uint8_t* rows[RM];
+    for (int r = 0; r < RM; ++r) rows[r] = w[r] + b0 * D::kBytes;
+    tile<RM, RN>(RawSource{rows}, x, b0, nb, out);
   }
 };
 

@@ -91,18 +91,15 @@ struct FamilyFloat {
 
   template <int RM, int RN>
   static void direct_tile(const uint8_t* const* w, const uint8_t* const* x, int64_t cols,
-                          float (&out)[RM][RN]) {
+                          int64_t b0, int64_t nb, float (&out)[RM][RN]) {
     const float* xf[RN];
     for (int t = 0; t < RN; ++t) xf[t] = reinterpret_cast<const float*>(x[t]);
-    const int64_t full = cols / 8;
-    auto get = [w](int r, int64_t b) { return L::load8(w[r] + 8 * b * L::kElemBytes); };
-    tile<RM, RN>(get, xf, 0, full, out);
-    if (full * 8 == cols) return;
-    auto get_tail = [w, cols, full](int r, int64_t b) { return load_block<L>(w[r], cols, full + b); };
-    float tail[RM][RN];
-    tile<RM, RN>(get_tail, xf, full, 1, tail);
-    for (int r = 0; r < RM; ++r)
-      for (int t = 0; t < RN; ++t) out[r][t] += tail[r][t];
+    // The panel's values (zero past the row's end) with the panel's arithmetic.
+    auto get = [w, cols, b0](int r, int64_t b) {
+      const int64_t block = b0 + b;
+      return 8 * block + 8 <= cols ? L::load8(w[r] + 8 * block * L::kElemBytes) : load_block<L>(w[r], cols, block);
+    };
+    tile<RM, RN>(get, xf, b0, nb, out);
   }
 };
 

@@ -17,7 +17,7 @@
 //                                (panel_blocks<F>() blocks long)
 //   packed_tile<RM, RN>(w, x, cols, b0, nb, out)   w: RM panel rows, x: RN activation rows;
 //                                out[r][t] = the dot over blocks [b0, b0 + nb)
-//   direct_tile<RM, RN>(w, x, cols, out)           the same from raw rows, over all blocks
+//   direct_tile<RM, RN>(w, x, cols, b0, nb, out)   the same from raw rows (same arithmetic)
 #pragma once
 
 #include <cstdint>
@@ -74,8 +74,13 @@ inline void prefetch_rows(const WeightRows& w, int64_t r0, int64_t n_rows) {
   for (const uint8_t* p = begin; p < end; p += 64) _mm_prefetch(reinterpret_cast<const char*>(p), _MM_HINT_T0);
 }
 
+// Few tokens: tiles decoded from the raw rows, split at the panels' column boundaries and
+// summed panel by panel exactly as gemm_rows sums them, so that each (row, token) result is
+// the same whichever path computes it.
 template <class F, int RN>
 void direct_rows(const WeightRows& w, const ActRows& x, const OutRows& y) {
+  constexpr int64_t kc = panel_blocks<F>();
+  const int64_t n_blocks = (w.cols + F::kBlockElems - 1) / F::kBlockElems;
   const uint8_t* xt[RN];
   for (int t = 0; t < RN; ++t) xt[t] = x.data + t * x.row_bytes;
   for (int64_t r0 = 0; r0 < w.n_rows; r0 += kDirectRM) {
@@ -83,9 +88,11 @@ void direct_rows(const WeightRows& w, const ActRows& x, const OutRows& y) {
     prefetch_rows(w, r0, nr);
     const uint8_t* wr[kDirectRM];
     for (int64_t r = 0; r < kDirectRM; ++r) wr[r] = w.data + (r0 + min64(r, nr - 1)) * w.row_bytes;
-    float out[kDirectRM][RN];
-    F::template direct_tile<kDirectRM, RN>(wr, xt, w.cols, out);
-    store_tile<kDirectRM, RN>(out, nr, RN, false, y.data + r0, y.token_stride);
+    for (int64_t b0 = 0; b0 < n_blocks; b0 += kc) {
+      float out[kDirectRM][RN];
+      F::template direct_tile<kDirectRM, RN>(wr, xt, w.cols, b0, min64(kc, n_blocks - b0), out);
+      store_tile<kDirectRM, RN>(out, nr, RN, b0 > 0, y.data + r0, y.token_stride);
+    }
   }
 }
 

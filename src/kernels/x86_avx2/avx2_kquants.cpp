@@ -329,10 +329,12 @@ struct FamilyK {
   }
 
   template <int RM, int RN>
-  static void direct_tile(const uint8_t* const* w, const uint8_t* const* x, int64_t cols,
-                          float (&out)[RM][RN]) {
-    RawSource<D, RM> src{w, {}, {}};
-    tile<D, RM, RN>(src, x, 0, cols / 256, out);
+  static void direct_tile(const uint8_t* const* w, const uint8_t* const* x, int64_t /*cols*/,
+                          int64_t b0, int64_t nb, float (&out)[RM][RN]) {
+    const uint8_t* rows[RM];
+    for (int r = 0; r < RM; ++r) rows[r] = w[r] + b0 * D::kBytes;
+    RawSource<D, RM> src{rows, {}, {}};
+    tile<D, RM, RN>(src, x, b0, nb, out);
   }
 };
 
