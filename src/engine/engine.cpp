@@ -198,11 +198,31 @@ void Engine::loop() {
     for (auto& s : slots_) {
       if (s->busy()) demands.push_back(s->demand());
     }
-    for (const SlotWork& w : scheduler_.plan(demands)) {
-      slots_[static_cast<size_t>(w.slot)]->run(w.n_tokens, metrics_);
-    }
+    run_step(scheduler_.plan(demands));
   }
   abort_all("the server is shutting down");
+}
+
+void Engine::run_step(std::span<const SlotWork> work) {
+  // Every generating slot's tokens (prompt chunks and decode tokens) go through the model as
+  // one batch, so each weight is read once per step rather than once per slot; encoder inputs
+  // run on their own.
+  batch_.clear();
+  batch_slots_.clear();
+  for (const SlotWork& w : work) {
+    Slot& s = *slots_[static_cast<size_t>(w.slot)];
+    if (s.generates()) {
+      batch_.push_back({&s.context(), s.stage(w.n_tokens), false, Status::ok()});
+      batch_slots_.push_back(&s);
+    } else {
+      s.run(w.n_tokens, metrics_);
+    }
+  }
+  if (batch_.empty()) return;
+  const Status st = Context::eval_batch(batch_);
+  for (size_t i = 0; i < batch_slots_.size(); ++i) {
+    batch_slots_[i]->complete(st.is_ok() ? batch_[i].status : st, metrics_);
+  }
 }
 
 void Engine::abort_all(const std::string& why) {

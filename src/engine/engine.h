@@ -1,7 +1,8 @@
 // engine: one model's serving loop on its own thread. Requests go in through a bounded queue;
 // each step the scheduler shares a token budget between every active slot (prompt chunks and
-// decode tokens together), and results go back through each request's handle. Nothing outside
-// the engine thread touches the model's contexts.
+// decode tokens together), which then run as one batched forward pass over every slot's
+// sequence (Context::eval_batch); results go back through each request's handle. Nothing
+// outside the engine thread touches the model's contexts.
 #pragma once
 
 #include <condition_variable>
@@ -9,6 +10,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -82,6 +84,8 @@ class Engine {
   // The idle slot assigned least recently; -1 when none is idle. (Cached prefixes live in the
   // shared block pool, so any slot can reuse them.)
   int pick_slot() const;
+  // Runs one step's planned work: one batched evaluation for the generating slots.
+  void run_step(std::span<const SlotWork> work);
   void abort_all(const std::string& why);
 
   std::shared_ptr<const Model> model_;
@@ -91,6 +95,8 @@ class Engine {
   std::vector<std::unique_ptr<Slot>> slots_;
   std::vector<uint64_t> slot_last_used_;
   Scheduler scheduler_;
+  std::vector<ContextBatch> batch_;  // run_step's scratch (engine thread only)
+  std::vector<Slot*> batch_slots_;
   EngineMetrics metrics_;
 
   std::mutex mu_;  // guards the queue, next_id_ and stopping_

@@ -86,32 +86,51 @@ SlotDemand Slot::demand() const {
 
 void Slot::run(int32_t n_tokens, EngineMetrics& metrics) {
   if (!busy()) return;
-  switch (phase_) {
-    case Phase::kPrompt: run_prompt(n_tokens, metrics); break;
-    case Phase::kDecode: run_decode(metrics); break;
-    case Phase::kEmbed: run_embed(metrics); break;
+  if (phase_ == Phase::kEmbed) {
+    run_embed(metrics);
+    return;
+  }
+  const std::span<const TokenId> tokens = stage(n_tokens);
+  complete(ctx_.eval(tokens), metrics);
+}
+
+std::span<const TokenId> Slot::stage(int32_t n_tokens) {
+  if (phase_ == Phase::kDecode) {
+    staged_ = {&next_token_, 1};
+  } else {
+    const int32_t total = static_cast<int32_t>(req_.prompt.size());
+    const int32_t n = std::clamp(n_tokens, 1, total - prompt_done_);
+    staged_ = {req_.prompt.data() + prompt_done_, static_cast<size_t>(n)};
+  }
+  return staged_;
+}
+
+void Slot::complete(const Status& evaluated, EngineMetrics& metrics) {
+  if (!busy()) return;
+  if (phase_ == Phase::kDecode) {
+    complete_decode(evaluated, metrics);
+  } else if (phase_ == Phase::kPrompt) {
+    complete_prompt(evaluated, metrics);
   }
 }
 
-void Slot::run_prompt(int32_t n, EngineMetrics& metrics) {
-  const int32_t total = static_cast<int32_t>(req_.prompt.size());
-  n = std::clamp(n, 1, total - prompt_done_);
-  const std::span<const TokenId> chunk(req_.prompt.data() + prompt_done_, static_cast<size_t>(n));
-  if (Status st = ctx_.eval(chunk); !st.is_ok()) {
-    abort(FinishReason::kError, "evaluating the prompt: " + st.message(), metrics);
+void Slot::complete_prompt(const Status& evaluated, EngineMetrics& metrics) {
+  if (!evaluated.is_ok()) {
+    abort(FinishReason::kError, "evaluating the prompt: " + evaluated.message(), metrics);
     return;
   }
+  const std::span<const TokenId> chunk = staged_;
+  const int32_t n = static_cast<int32_t>(chunk.size());
   cached_.insert(cached_.end(), chunk.begin(), chunk.end());
   ctx_.publish_prefix(cached_);  // at once: concurrent requests with this prefix may reuse it
   prompt_done_ += n;
   metrics.prompt_tokens.fetch_add(static_cast<uint64_t>(n), std::memory_order_relaxed);
-  if (prompt_done_ == total) sample_and_emit(metrics);
+  if (prompt_done_ == static_cast<int32_t>(req_.prompt.size())) sample_and_emit(metrics);
 }
 
-void Slot::run_decode(EngineMetrics& metrics) {
-  const TokenId one[] = {next_token_};
-  if (Status st = ctx_.eval(one); !st.is_ok()) {
-    abort(FinishReason::kError, "evaluating a generated token: " + st.message(), metrics);
+void Slot::complete_decode(const Status& evaluated, EngineMetrics& metrics) {
+  if (!evaluated.is_ok()) {
+    abort(FinishReason::kError, "evaluating a generated token: " + evaluated.message(), metrics);
     return;
   }
   cached_.push_back(next_token_);

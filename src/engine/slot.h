@@ -51,14 +51,23 @@ class Slot {
   // Does `n_tokens` of work (a prompt chunk, a decode step or one whole encoder input), pushes
   // the resulting events and releases the request when it ends.
   void run(int32_t n_tokens, EngineMetrics& metrics);
+
+  // The same work split in two, so that the engine can evaluate several slots in one batch
+  // (Context::eval_batch): stage() names the tokens to evaluate for `n_tokens` of work (slots
+  // that generate(), only), then complete() takes the evaluation's outcome and does the rest
+  // (sampling, events). The staged tokens stay valid until complete().
+  bool generates() const { return busy() && phase_ != Phase::kEmbed; }
+  std::span<const TokenId> stage(int32_t n_tokens);
+  void complete(const Status& evaluated, EngineMetrics& metrics);
+  Context& context() { return ctx_; }
   // Ends the request now with `reason` (kCancelled, kError); the slot becomes idle.
   void abort(FinishReason reason, std::string why, EngineMetrics& metrics);
 
  private:
   enum class Phase { kPrompt, kDecode, kEmbed };
 
-  void run_prompt(int32_t n, EngineMetrics& metrics);
-  void run_decode(EngineMetrics& metrics);
+  void complete_prompt(const Status& evaluated, EngineMetrics& metrics);
+  void complete_decode(const Status& evaluated, EngineMetrics& metrics);
   void run_embed(EngineMetrics& metrics);
   // Samples from the current logits and reports the token; decides whether generation ends.
   void sample_and_emit(EngineMetrics& metrics);
@@ -82,6 +91,7 @@ class Slot {
   int32_t prompt_done_ = 0;      // prompt tokens in the cache
   int32_t prompt_reused_ = 0;    // of which reused from an earlier request
   TokenId next_token_ = -1;      // sampled, not yet evaluated (kDecode)
+  std::span<const TokenId> staged_;  // what stage() handed out
   int32_t n_generated_ = 0;
   std::optional<sampling::Sampler> sampler_;
   std::optional<StreamingDetokenizer> detok_;

@@ -36,7 +36,7 @@ Forward::Forward(const ModelConfig& c, const ModelWeights& w, int32_t n_ctx, int
   row_.assign(c.n_embd, 0.0f);
   const int32_t widest_input = std::max({c.n_embd, c.n_head * c.head_dim_v, n_ff});
   rounded_.assign(b * widest_input, 0.0f);
-  scores_.assign(static_cast<size_t>(n_threads_) * attention_scratch_floats(attention_shape(0)),
+  scores_.assign(static_cast<size_t>(n_threads_) * attention_scratch_floats(attention_shape(0, false)),
                  0.0f);
   if (c.n_expert > 0) moe_.allocate(c, max_batch_);
 
@@ -47,19 +47,42 @@ Forward::Forward(const ModelConfig& c, const ModelWeights& w, int32_t n_ctx, int
 }
 
 Status Forward::run(std::span<const TokenId> tokens, int32_t pos0) {
-  const int32_t n = static_cast<int32_t>(tokens.size());
-  if (n == 0) return Status::ok();
-  if (n > max_batch_) {
-    return Status::errorf("batch of {} tokens exceeds the context's batch size {}", n, max_batch_);
+  const SeqChunk one{&kv_, tokens, pos0, tiled_batches_};
+  return run_batch({&one, 1});
+}
+
+Status Forward::run_batch(std::span<const SeqChunk> seqs) {
+  int64_t n_total = 0;
+  for (size_t i = 0; i < seqs.size(); ++i) {
+    const SeqChunk& s = seqs[i];
+    if (s.kv == nullptr) return Status::errorf("sequence {} of the batch has no KV cache", i);
+    const int64_t n = static_cast<int64_t>(s.tokens.size());
+    if (s.pos0 < 0 || s.pos0 + n > s.kv->n_ctx()) {
+      return Status::errorf("positions {}..{} do not fit the context of {} tokens", s.pos0,
+                            s.pos0 + n - 1, s.kv->n_ctx());
+    }
+    n_total += n;
   }
-  if (pos0 < 0 || pos0 + n > kv_.n_ctx()) {
-    return Status::errorf("positions {}..{} do not fit the context of {} tokens", pos0,
-                          pos0 + n - 1, kv_.n_ctx());
+  if (n_total == 0) return Status::ok();
+  if (n_total > max_batch_) {
+    return Status::errorf("batch of {} tokens exceeds the context's batch size {}", n_total,
+                          max_batch_);
   }
-  HEARTH_RETURN_IF_ERROR(kv_.prepare(pos0, n));
-  HEARTH_RETURN_IF_ERROR(embed_inputs(tokens, pos0));
+  const int32_t n = static_cast<int32_t>(n_total);
+  for (const SeqChunk& s : seqs) {
+    HEARTH_RETURN_IF_ERROR(s.kv->prepare(s.pos0, static_cast<int32_t>(s.tokens.size())));
+  }
+  int32_t row0 = 0;
+  for (const SeqChunk& s : seqs) {
+    HEARTH_RETURN_IF_ERROR(embed_inputs(s.tokens, s.pos0, row0));
+    row0 += static_cast<int32_t>(s.tokens.size());
+  }
+  if (w_.token_embd_norm.present()) {
+    ops::norm_rows(c_.norm, x_.data(), w_.token_embd_norm.f32(), w_.token_embd_norm_b.f32(),
+                   c_.norm_eps, n, n_embd_, x_.data());
+  }
   for (int32_t il = 0; il < c_.n_layer; ++il) {
-    attention_block(il, n, pos0);
+    attention_block(il, n, seqs);
     ffn_block(il, n);
   }
   if (w_.output_norm.present()) {
@@ -69,7 +92,7 @@ Status Forward::run(std::span<const TokenId> tokens, int32_t pos0) {
   return Status::ok();
 }
 
-Status Forward::embed_inputs(std::span<const TokenId> tokens, int32_t pos0) {
+Status Forward::embed_inputs(std::span<const TokenId> tokens, int32_t pos0, int32_t row0) {
   const int32_t n = static_cast<int32_t>(tokens.size());
   const Weight& emb = w_.token_embd;
   for (int32_t i = 0; i < n; ++i) {
@@ -77,7 +100,7 @@ Status Forward::embed_inputs(std::span<const TokenId> tokens, int32_t pos0) {
     if (id < 0 || id >= emb.ne[1]) {
       return Status::errorf("token id {} (at index {}) is out of range [0, {})", id, i, emb.ne[1]);
     }
-    float* x = x_.data() + i * n_embd_;
+    float* x = x_.data() + (row0 + i) * n_embd_;
     kernels::ref::dequantize_row(emb.dtype, emb.row(id), x, n_embd_);
     if (c_.embd_scale != 1.0f) ops::scale(x, c_.embd_scale, n_embd_);
     // Token type 0 ("sentence A") for every token.
@@ -95,14 +118,10 @@ Status Forward::embed_inputs(std::span<const TokenId> tokens, int32_t pos0) {
       ops::add(x, row_.data(), n_embd_);
     }
   }
-  if (w_.token_embd_norm.present()) {
-    ops::norm_rows(c_.norm, x_.data(), w_.token_embd_norm.f32(), w_.token_embd_norm_b.f32(),
-                   c_.norm_eps, n, n_embd_, x_.data());
-  }
   return Status::ok();
 }
 
-void Forward::attention_block(int32_t il, int32_t n, int32_t pos0) {
+void Forward::attention_block(int32_t il, int32_t n, std::span<const SeqChunk> seqs) {
   const LayerWeights& L = w_.layers[il];
   // 1. Normalise the stream (pre-norm models; post-norm ones attend on the raw stream).
   const float* in = x_.data();
@@ -119,15 +138,36 @@ void Forward::attention_block(int32_t il, int32_t n, int32_t pos0) {
   if (L.attn_q_norm.present()) head_norm(q_.data(), n, c_.n_head, L.attn_q_norm);
   if (L.attn_k_norm.present()) head_norm(k_.data(), n, c_.n_head_kv, L.attn_k_norm);
   // 4. Rotate queries and keys by their positions.
-  if (c_.rope != RopeStyle::kNone) apply_rope(il, n, pos0);
-  // 5. Append keys and values to the cache.
-  kv_.store(il, pos0, n, k_.data(), v_.data());
-  // 6. Attend over the cache: causal (windowed on local layers) or the whole batch (encoders).
-  const AttentionShape shape = attention_shape(il);
-  if (c_.attn_scale_on_q) {
-    ops::scale(q_.data(), c_.attn_scale, static_cast<int64_t>(n) * c_.n_embd_q());
+  if (c_.rope != RopeStyle::kNone) {
+    int32_t row0 = 0;
+    for (const SeqChunk& s : seqs) {
+      const int32_t len = static_cast<int32_t>(s.tokens.size());
+      apply_rope(il, row0, len, s.pos0);
+      row0 += len;
+    }
   }
-  attend(shape, q_.data(), n, pos0, kv_, il, pos0 + n, attn_.data(), scores_, pool_.get());
+  // 5. Append keys and values to each sequence's cache.
+  const int64_t q_width = c_.n_embd_q();
+  const int64_t attn_width = static_cast<int64_t>(c_.n_head) * c_.head_dim_v;
+  int32_t row0 = 0;
+  for (const SeqChunk& s : seqs) {
+    const int32_t len = static_cast<int32_t>(s.tokens.size());
+    s.kv->store(il, s.pos0, len, k_.data() + row0 * c_.n_embd_k(),
+                v_.data() + row0 * c_.n_embd_v());
+    row0 += len;
+  }
+  // 6. Attend over each sequence's cache: causal (windowed on local layers) or the whole batch
+  // (encoders).
+  if (c_.attn_scale_on_q) ops::scale(q_.data(), c_.attn_scale, static_cast<int64_t>(n) * q_width);
+  row0 = 0;
+  for (const SeqChunk& s : seqs) {
+    const int32_t len = static_cast<int32_t>(s.tokens.size());
+    if (len > 0) {
+      attend(attention_shape(il, s.tiled_batches), q_.data() + row0 * q_width, len, s.pos0,
+             *s.kv, il, s.pos0 + len, attn_.data() + row0 * attn_width, scores_, pool_.get());
+    }
+    row0 += len;
+  }
   // 7. Project back to the stream and add the residual (with the model's norms around it).
   project(L.attn_out, L.attn_out_b, attn_.data(), n, branch_.data());
   add_residual(n, L.attn_post_norm, L.attn_norm, L.attn_norm_b);
@@ -171,23 +211,23 @@ void Forward::head_norm(float* rows, int32_t n, int32_t n_heads, const Weight& w
                  hd, rows);
 }
 
-void Forward::apply_rope(int32_t il, int32_t n, int32_t pos0) {
+void Forward::apply_rope(int32_t il, int32_t row0, int32_t n, int32_t pos0) {
   const int32_t hd = c_.head_dim_k;
   for (int32_t t = 0; t < n; ++t) {
     ops::rope_angles(pos0 + t, c_.n_rot, c_.layers[il].rope_theta, c_.rope_freq_scale,
                      w_.rope_freqs.f32(), cos_.data(), sin_.data());
-    float* q = q_.data() + static_cast<int64_t>(t) * c_.n_embd_q();
+    float* q = q_.data() + static_cast<int64_t>(row0 + t) * c_.n_embd_q();
     for (int32_t h = 0; h < c_.n_head; ++h) {
       ops::rope_head(c_.rope, q + h * hd, c_.n_rot, cos_.data(), sin_.data());
     }
-    float* k = k_.data() + static_cast<int64_t>(t) * c_.n_embd_k();
+    float* k = k_.data() + static_cast<int64_t>(row0 + t) * c_.n_embd_k();
     for (int32_t h = 0; h < c_.n_head_kv; ++h) {
       ops::rope_head(c_.rope, k + h * hd, c_.n_rot, cos_.data(), sin_.data());
     }
   }
 }
 
-AttentionShape Forward::attention_shape(int32_t il) const {
+AttentionShape Forward::attention_shape(int32_t il, bool tiled_batches) const {
   AttentionShape shape;
   shape.n_head = c_.n_head;
   shape.n_head_kv = c_.n_head_kv;
@@ -201,7 +241,7 @@ AttentionShape Forward::attention_shape(int32_t il) const {
   }
   shape.causal = c_.causal;
   shape.window = c_.layers.empty() ? 0 : c_.layers[il].sliding_window;
-  shape.tiled_batches = tiled_batches_;
+  shape.tiled_batches = tiled_batches;
   return shape;
 }
 
@@ -233,6 +273,32 @@ void Forward::logits(int32_t row0, int32_t n, float* out) {
   if (w_.output_b.present()) ops::add_bias(out, w_.output_b.f32(), n, n_vocab);
   if (const float cap = c_.final_logit_softcap; cap > 0.0f) {
     for (int64_t i = 0; i < n * n_vocab; ++i) out[i] = cap * std::tanh(out[i] / cap);
+  }
+}
+
+void Forward::logits_of_rows(std::span<const int32_t> rows, float* out) {
+  const int32_t n = static_cast<int32_t>(rows.size());
+  if (n == 0) return;
+  bool consecutive = true;
+  for (int32_t i = 1; i < n; ++i) consecutive = consecutive && rows[i] == rows[0] + i;
+  if (consecutive) {
+    logits(rows[0], n, out);
+    return;
+  }
+  // Gathered into xn_ (free once a pass has run), max_batch rows at a time.
+  const int32_t room = max_batch_;
+  for (int32_t start = 0; start < n; start += room) {
+    const int32_t len = std::min(room, n - start);
+    for (int32_t i = 0; i < len; ++i) {
+      std::copy_n(hidden(rows[start + i]), n_embd_, xn_.data() + i * n_embd_);
+    }
+    const Weight& o = w_.output_proj();
+    float* y = out + static_cast<int64_t>(start) * o.ne[1];
+    matmul_like_reference(o.dtype, o.data, o.ne[1], o.ne[0], xn_.data(), len, y, rounded_);
+    if (w_.output_b.present()) ops::add_bias(y, w_.output_b.f32(), len, o.ne[1]);
+    if (const float cap = c_.final_logit_softcap; cap > 0.0f) {
+      for (int64_t i = 0; i < len * o.ne[1]; ++i) y[i] = cap * std::tanh(y[i] / cap);
+    }
   }
 }
 

@@ -18,6 +18,17 @@
 
 namespace hearth {
 
+// One sequence's share of a batched forward pass: `tokens` at positions pos0.. of the sequence
+// whose cache is `kv`; they attend over its positions [0, pos0 + tokens.size()) and their keys
+// and values are appended to it.
+struct SeqChunk {
+  KvCache* kv = nullptr;
+  std::span<const TokenId> tokens;
+  int32_t pos0 = 0;
+  // The attention order of Context::set_reference_batching, for this sequence's rows.
+  bool tiled_batches = false;
+};
+
 class Forward {
  public:
   // Allocates the KV cache (n_ctx positions) and scratch for batches of up to max_batch tokens.
@@ -29,27 +40,39 @@ class Forward {
   // cache; hidden() then holds their final states (after the output norm, if the model has one).
   // Attention sees cache positions [0, pos0 + tokens.size()).
   Status run(std::span<const TokenId> tokens, int32_t pos0);
+  // Runs several sequences as one batch (their rows one after another, at most max_batch() in
+  // all): every weight is read once for all of them. Embedding, rope, the cache and attention
+  // are per sequence; norms, projections and the FFN are per row, so each row's result is what
+  // running its sequence alone gives (where the kernels are batch-invariant). hidden(r) then
+  // holds row r; the rows of chunk i follow those of chunks 0..i-1. Every cache is prepared
+  // (KvCache::prepare) before any keys or values are stored.
+  Status run_batch(std::span<const SeqChunk> seqs);
 
   const float* hidden(int32_t row) const { return x_.data() + static_cast<size_t>(row) * n_embd_; }
   // Logits of n rows of hidden() starting at row0, into out[n][n_vocab].
   void logits(int32_t row0, int32_t n, float* out);
+  // Logits of the hidden() rows listed (any order), into out[rows.size()][n_vocab]: one product
+  // with the output matrix for all of them.
+  void logits_of_rows(std::span<const int32_t> rows, float* out);
 
   int32_t max_batch() const { return max_batch_; }
   // See Context::set_reference_batching.
   void set_tiled_batches(bool on) { tiled_batches_ = on; }
+  bool tiled_batches() const { return tiled_batches_; }
   int32_t n_ctx() const { return kv_.n_ctx(); }
   KvCache& kv_cache() { return kv_; }
   const KvCache& kv_cache() const { return kv_; }
 
  private:
-  Status embed_inputs(std::span<const TokenId> tokens, int32_t pos0);
-  void attention_block(int32_t il, int32_t n, int32_t pos0);
+  // Embeds chunk tokens into rows row0...
+  Status embed_inputs(std::span<const TokenId> tokens, int32_t pos0, int32_t row0);
+  void attention_block(int32_t il, int32_t n, std::span<const SeqChunk> seqs);
   void ffn_block(int32_t il, int32_t n);
   void dense_ffn(const LayerWeights& L, const float* in, int32_t n);
   void head_norm(float* rows, int32_t n, int32_t n_heads, const Weight& w);
-  // Rotates q_ and k_ of n tokens at positions pos0...
-  void apply_rope(int32_t il, int32_t n, int32_t pos0);
-  AttentionShape attention_shape(int32_t il) const;
+  // Rotates rows row0.. of q_ and k_, n tokens at positions pos0...
+  void apply_rope(int32_t il, int32_t row0, int32_t n, int32_t pos0);
+  AttentionShape attention_shape(int32_t il, bool tiled_batches) const;
   // x = x + norm(branch) (pre-norm; the branch norm is optional), or x = norm(x + branch).
   void add_residual(int32_t n, const Weight& branch_norm, const Weight& post_norm,
                     const Weight& post_norm_b);

@@ -45,6 +45,7 @@ struct Context::State {
   std::vector<float> logits;  // [n_rows][n_vocab] of the last eval
   int32_t n_rows = 0;         // rows held: the last eval's token count, or 1
   int32_t n_last = 0;         // token count of the last eval
+  std::vector<float> gathered;  // eval_batch: logits of several contexts' last rows
 
   State(const Model& m, int32_t n_ctx, int32_t max_batch, std::shared_ptr<KvBlockPool> pool)
       : forward(m.config(), m.weights(), n_ctx, max_batch, std::move(pool)) {}
@@ -100,7 +101,7 @@ const KvCache& Context::kv_cache() const { return state_->forward.kv_cache(); }
 
 void Context::set_reference_batching(bool on) { state_->forward.set_tiled_batches(on); }
 
-Status Context::eval(std::span<const TokenId> tokens, bool all_logits) {
+Status Context::begin_eval(std::span<const TokenId> tokens, bool all_logits) {
   const ModelConfig& c = model_.config();
   if (c.is_encoder()) {
     return Status::errorf("{} is an encoder without logits; use embed()", c.arch);
@@ -117,22 +118,108 @@ Status Context::eval(std::span<const TokenId> tokens, bool all_logits) {
   s.n_rows = all_logits ? static_cast<int32_t>(n) : 1;
   s.n_last = static_cast<int32_t>(n);
   s.logits.resize(static_cast<size_t>(s.n_rows) * n_vocab);
+  return Status::ok();
+}
 
-  const int32_t batch = s.forward.max_batch();
-  for (int64_t start = 0; start < n; start += batch) {
-    const int32_t len = static_cast<int32_t>(std::min<int64_t>(batch, n - start));
-    Status st = s.forward.run(tokens.subspan(start, len), n_past_);
-    if (!st.is_ok()) {
-      s.n_rows = 0;
-      s.n_last = 0;
-      return st;
+Status Context::eval(std::span<const TokenId> tokens, bool all_logits) {
+  ContextBatch one{this, tokens, all_logits, Status::ok()};
+  HEARTH_RETURN_IF_ERROR(eval_batch({&one, 1}));
+  return one.status;
+}
+
+Status Context::eval_batch(std::span<ContextBatch> batch) {
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const Context* ctx = batch[i].ctx;
+    if (ctx == nullptr) return Status::errorf("eval_batch: item {} has no context", i);
+    if (&ctx->model_ != &batch[0].ctx->model_) {
+      return Status::errorf("eval_batch: item {} belongs to another model than item 0", i);
     }
-    n_past_ += len;
-    if (all_logits) {
-      s.forward.logits(0, len, s.logits.data() + start * n_vocab);
-    } else if (start + len == n) {
-      s.forward.logits(len - 1, 1, s.logits.data());
+    for (size_t j = 0; j < i; ++j) {
+      if (batch[j].ctx == ctx) {
+        return Status::errorf("eval_batch: items {} and {} are the same context", j, i);
+      }
     }
+  }
+  // The items still running and how many of their tokens have run.
+  struct Running {
+    ContextBatch* item;
+    int32_t done = 0;
+    bool failed = false;
+  };
+  std::vector<Running> running;
+  for (ContextBatch& b : batch) {
+    b.status = b.ctx->begin_eval(b.tokens, b.all_logits);
+    if (b.status.is_ok()) running.push_back({&b});
+  }
+  if (running.empty()) return Status::ok();
+  // The first context's scratch serves the whole batch.
+  State& runner = *running.front().item->ctx->state_;
+  Forward& f = runner.forward;
+  const int64_t n_vocab = batch[0].ctx->model_.weights().output_proj().ne[1];
+  const auto fail = [](Running& r, Status st) {
+    r.failed = true;
+    r.item->status = std::move(st);
+    r.item->ctx->state_->n_rows = 0;
+    r.item->ctx->state_->n_last = 0;
+  };
+
+  std::vector<SeqChunk> chunks;
+  std::vector<Running*> owners;
+  std::vector<int32_t> last_rows;
+  std::vector<Context*> last_of;
+  while (!running.empty()) {
+    // One pass: the next tokens of each item in order, up to the batch size.
+    chunks.clear();
+    owners.clear();
+    int32_t room = f.max_batch();
+    for (Running& r : running) {
+      if (room == 0) break;
+      Context& cx = *r.item->ctx;
+      const int32_t len =
+          std::min(room, static_cast<int32_t>(r.item->tokens.size()) - r.done);
+      KvCache& kv = cx.state_->forward.kv_cache();
+      // Mapped here, so that a pool out of blocks fails this sequence alone.
+      if (Status st = kv.prepare(cx.n_past_, len); !st.is_ok()) {
+        fail(r, std::move(st));
+        continue;
+      }
+      chunks.push_back({&kv, r.item->tokens.subspan(static_cast<size_t>(r.done),
+                                                     static_cast<size_t>(len)),
+                        cx.n_past_, cx.state_->forward.tiled_batches()});
+      owners.push_back(&r);
+      room -= len;
+    }
+    if (Status st = f.run_batch(chunks); !st.is_ok()) {
+      for (Running* r : owners) fail(*r, st);
+    } else {
+      last_rows.clear();
+      last_of.clear();
+      int32_t row0 = 0;
+      for (size_t k = 0; k < chunks.size(); ++k) {
+        Running& r = *owners[k];
+        Context& cx = *r.item->ctx;
+        const int32_t len = static_cast<int32_t>(chunks[k].tokens.size());
+        cx.n_past_ += len;
+        if (r.item->all_logits) {
+          f.logits(row0, len, cx.state_->logits.data() + r.done * n_vocab);
+        } else if (r.done + len == static_cast<int32_t>(r.item->tokens.size())) {
+          last_rows.push_back(row0 + len - 1);
+          last_of.push_back(&cx);
+        }
+        r.done += len;
+        row0 += len;
+      }
+      // The sequences' last rows share one product with the output matrix.
+      runner.gathered.resize(last_rows.size() * static_cast<size_t>(n_vocab));
+      f.logits_of_rows(last_rows, runner.gathered.data());
+      for (size_t k = 0; k < last_of.size(); ++k) {
+        const float* row = runner.gathered.data() + k * n_vocab;
+        std::copy(row, row + n_vocab, last_of[k]->state_->logits.data());
+      }
+    }
+    std::erase_if(running, [](const Running& r) {
+      return r.failed || r.done == static_cast<int32_t>(r.item->tokens.size());
+    });
   }
   return Status::ok();
 }

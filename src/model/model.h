@@ -38,6 +38,16 @@ class Model {
   std::unique_ptr<ModelWeights> weights_;
 };
 
+class Context;
+
+// One sequence's part of Context::eval_batch.
+struct ContextBatch {
+  Context* ctx = nullptr;
+  std::span<const TokenId> tokens;
+  bool all_logits = false;
+  Status status;  // out: what ctx->eval(tokens, all_logits) would have returned
+};
+
 // One sequence's state: KV cache (f16) and scratch. Decoding is incremental and exact:
 // evaluating tokens in several calls gives the same logits as one call (unless
 // set_reference_batching(true), see there).
@@ -55,6 +65,15 @@ class Context {
   // Logits of the i-th token of the last eval (i < its token count when all_logits, else only
   // the last token, i = -1 or count-1).
   std::span<const float> logits(int32_t i = -1) const;
+
+  // eval for several contexts of one model at once: their tokens go through the layers as one
+  // batch (each weight read once per pass instead of once per context), in passes of up to the
+  // first context's batch size. Each context ends as its own eval would leave it, and its
+  // logits are the same where the kernels are batch-invariant (the ref ISA; with reference
+  // batching on, a sequence split differently across passes rounds differently). A context's
+  // failure (overflow, bad token, no KV block left) is its item's status and does not stop
+  // the others. Errors only for misuse: a context twice, none, or contexts of different models.
+  static Status eval_batch(std::span<ContextBatch> batch);
 
   // Encoder models (bert): pooled, L2-normalised embedding of `tokens` (does not use the cache).
   Result<std::vector<float>> embed(std::span<const TokenId> tokens);
@@ -82,6 +101,9 @@ class Context {
   const KvCache& kv_cache() const;
 
  private:
+  // Checks eval's arguments and sizes the logits; nothing runs yet.
+  Status begin_eval(std::span<const TokenId> tokens, bool all_logits);
+
   const Model& model_;
   int32_t n_ctx_;
   int32_t n_past_ = 0;
