@@ -15,7 +15,7 @@
 #     --max-tokens N        tokens generated per request (default 128; ignore_eos is set)
 #     --requests N          requests per stream, one after another (default 2)
 #     --rounds N            rounds per server (default 3); medians are reported
-#     --threads N           compute threads for both servers (default: all cores)
+#     --threads N, -t N     compute threads for both servers (default: all cores)
 #     --port N              port (default 18080)
 #     --out FILE            raw JSON lines (default: a temp file, printed at the end)
 #
@@ -49,7 +49,7 @@ while [ $# -gt 0 ]; do
     --max-tokens) max_tokens="$2"; shift 2 ;;
     --requests) requests="$2"; shift 2 ;;
     --rounds) rounds="$2"; shift 2 ;;
-    --threads) threads="$2"; shift 2 ;;
+    --threads|-t) threads="$2"; shift 2 ;;
     --port) port="$2"; shift 2 ;;
     --out) out="$2"; shift 2 ;;
     -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
