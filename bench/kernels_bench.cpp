@@ -187,6 +187,8 @@ int main(int argc, char** argv) {
                              Shape{"matvec_8192x2048", 8192, 2048, 1},
                              // The output head of a 128k vocabulary: streamed from DRAM.
                              Shape{"matvec_128256x2048", 128256, 2048, 1},
+                             // Batched decoding: 8 sequences, one token each.
+                             Shape{"matmul_8192x2048_t8", 8192, 2048, 8},
                              Shape{"matmul_2048x2048_t512", 2048, 2048, 512},
                              Shape{"matmul_4096x14336_t512", 4096, 14336, 512},
                              Shape{"matmul_2048x4096_t512", 2048, 4096, 512},
