@@ -80,9 +80,26 @@ stop_server() {
 }
 trap stop_server EXIT
 
+# Waits (up to 30 s) until nothing listens on the port: the previous server may still be
+# closing its socket.
+wait_port_free() {
+  for _ in $(seq 300); do
+    python3 - "$port" <<'PY' 2>/dev/null && return 0
+import socket, sys
+s = socket.socket()
+s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", int(sys.argv[1])))
+s.close()
+PY
+    sleep 0.1
+  done
+  echo "serve_bench.sh: error: port $port is still in use" >&2; exit 1
+}
+
 # start_server hearth|llama-server: starts it in the background and waits for /health.
 start_server() {
   local kind="$1"
+  wait_port_free
   : > "$log"
   if [ "$kind" = hearth ]; then
     local t=(); [ -n "$threads" ] && t=(--threads "$threads")

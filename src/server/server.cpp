@@ -4,6 +4,8 @@
 #include <csignal>
 #include <thread>
 
+#include <sys/socket.h>
+
 #include "base/log.h"
 #include "server/openai_response.h"
 #include "server/server_state.h"
@@ -145,6 +147,13 @@ Server::Server(ServerOptions options, std::vector<std::unique_ptr<ServedModel>> 
   s.http.set_write_timeout(std::max(1, s.options.write_timeout_s), 0);
   s.http.set_keep_alive_max_count(1000);
   s.http.set_keep_alive_timeout(std::max(1, s.options.keep_alive_timeout_s));
+  // SO_REUSEADDR, so that a restarted server binds its port while connections of the previous
+  // one linger in TIME_WAIT. Not httplib's default SO_REUSEPORT, which would also let another
+  // process of the same user bind the port beside us and take a share of the connections.
+  s.http.set_socket_options([](int sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
   install_routes(s);
 }
 
