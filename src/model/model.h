@@ -67,12 +67,13 @@ class Context {
   std::span<const float> logits(int32_t i = -1) const;
 
   // eval for several contexts of one model at once: their tokens go through the layers as one
-  // batch (each weight read once per pass instead of once per context), in passes of up to the
-  // first context's batch size. Each context ends as its own eval would leave it, and its
-  // logits are the same where the kernels are batch-invariant (the ref ISA; with reference
-  // batching on, a sequence split differently across passes rounds differently). A context's
-  // failure (overflow, bad token, no KV block left) is its item's status and does not stop
-  // the others. Errors only for misuse: a context twice, none, or contexts of different models.
+  // batch (each weight read once per pass instead of once per context), in passes of up to
+  // the batch size of the first context that can run, whose scratch serves them all. Each
+  // context ends as its own eval would leave it, with the same logits where the kernels are
+  // batch-invariant (ref and avx2 are; with reference batching on, a sequence split
+  // differently across passes rounds differently). A context's failure (overflow, bad token,
+  // no KV block left) is its item's status and does not stop the others. Errors only for
+  // misuse: a context twice, none, or contexts of different models.
   static Status eval_batch(std::span<ContextBatch> batch);
 
   // Encoder models (bert): pooled, L2-normalised embedding of `tokens` (does not use the cache).
