@@ -22,28 +22,34 @@ Forward::Forward(const ModelConfig& c, const ModelWeights& w, int32_t n_ctx, int
   } else {
     kv_.allocate(c, n_ctx);
   }
-  const size_t b = static_cast<size_t>(max_batch_);
-  const int32_t n_ff = std::max(c.n_ff, 0);
-  x_.assign(b * c.n_embd, 0.0f);
-  xn_.assign(b * c.n_embd, 0.0f);
-  q_.assign(b * c.n_embd_q(), 0.0f);
-  k_.assign(b * c.n_embd_k(), 0.0f);
-  v_.assign(b * c.n_embd_v(), 0.0f);
-  attn_.assign(b * c.n_head * c.head_dim_v, 0.0f);
-  branch_.assign(b * c.n_embd, 0.0f);
-  gate_.assign(b * n_ff, 0.0f);
-  up_.assign(b * n_ff, 0.0f);
-  row_.assign(c.n_embd, 0.0f);
-  const int32_t widest_input = std::max({c.n_embd, c.n_head * c.head_dim_v, n_ff});
-  rounded_.assign(b * widest_input, 0.0f);
-  scores_.assign(static_cast<size_t>(n_threads_) * attention_scratch_floats(attention_shape(0, false)),
-                 0.0f);
-  if (c.n_expert > 0) moe_.allocate(c, max_batch_);
-
   if (c.rope != RopeStyle::kNone) {
     cos_.assign(c.n_rot / 2, 0.0f);
     sin_.assign(c.n_rot / 2, 0.0f);
   }
+}
+
+// The activations' scratch, allocated on the first run: in a server only the context that
+// lends its scratch to a batched step ever runs, so the others never pay for it (tens of MB
+// per slot for a 1B model, hundreds for a 70B one).
+void Forward::ensure_scratch() {
+  if (!x_.empty()) return;
+  const size_t b = static_cast<size_t>(max_batch_);
+  const int32_t n_ff = std::max(c_.n_ff, 0);
+  x_.assign(b * c_.n_embd, 0.0f);
+  xn_.assign(b * c_.n_embd, 0.0f);
+  q_.assign(b * c_.n_embd_q(), 0.0f);
+  k_.assign(b * c_.n_embd_k(), 0.0f);
+  v_.assign(b * c_.n_embd_v(), 0.0f);
+  attn_.assign(b * c_.n_head * c_.head_dim_v, 0.0f);
+  branch_.assign(b * c_.n_embd, 0.0f);
+  gate_.assign(b * n_ff, 0.0f);
+  up_.assign(b * n_ff, 0.0f);
+  row_.assign(c_.n_embd, 0.0f);
+  const int32_t widest_input = std::max({c_.n_embd, c_.n_head * c_.head_dim_v, n_ff});
+  rounded_.assign(b * widest_input, 0.0f);
+  scores_.assign(static_cast<size_t>(n_threads_) * attention_scratch_floats(attention_shape(0, false)),
+                 0.0f);
+  if (c_.n_expert > 0) moe_.allocate(c_, max_batch_);
 }
 
 Status Forward::run(std::span<const TokenId> tokens, int32_t pos0) {
@@ -52,6 +58,7 @@ Status Forward::run(std::span<const TokenId> tokens, int32_t pos0) {
 }
 
 Status Forward::run_batch(std::span<const SeqChunk> seqs) {
+  ensure_scratch();
   int64_t n_total = 0;
   for (size_t i = 0; i < seqs.size(); ++i) {
     const SeqChunk& s = seqs[i];
@@ -267,6 +274,7 @@ void Forward::project(const Weight& w, const Weight& b, const float* x, int32_t 
 }
 
 void Forward::logits(int32_t row0, int32_t n, float* out) {
+  ensure_scratch();
   const Weight& o = w_.output_proj();
   matmul_like_reference(o.dtype, o.data, o.ne[1], o.ne[0], hidden(row0), n, out, rounded_);
   const int64_t n_vocab = o.ne[1];
@@ -277,6 +285,7 @@ void Forward::logits(int32_t row0, int32_t n, float* out) {
 }
 
 void Forward::logits_of_rows(std::span<const int32_t> rows, float* out) {
+  ensure_scratch();
   const int32_t n = static_cast<int32_t>(rows.size());
   if (n == 0) return;
   bool consecutive = true;

@@ -65,6 +65,7 @@ class Forward {
 
  private:
   // Embeds chunk tokens into rows row0...
+  void ensure_scratch();
   Status embed_inputs(std::span<const TokenId> tokens, int32_t pos0, int32_t row0);
   void attention_block(int32_t il, int32_t n, std::span<const SeqChunk> seqs);
   void ffn_block(int32_t il, int32_t n);
