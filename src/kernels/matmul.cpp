@@ -235,19 +235,6 @@ void run_fast_tasks(const std::vector<FastTask>& tasks, int64_t n_threads) {
   });
 }
 
-void fast_matmul(const KernelTable& table, const TypeKernels& k, const MatmulArgs& a) {
-  const ActFormat fmt = act_format_for(a.wtype);
-  const int64_t n_threads = num_threads();
-  const int64_t act_bytes = act_row_bytes(fmt, a.cols);
-  thread_local AlignedScratch act_buffer;
-  uint8_t* act = act_buffer.get(a.n_tokens * act_bytes);
-  prepare_activations(table, fmt, a, act_bytes, act, n_threads);
-  thread_local std::vector<FastTask> tasks;
-  tasks.clear();
-  plan_tasks(table, k, a, act, act_bytes, n_threads, tasks);
-  run_fast_tasks(tasks, n_threads);
-}
-
 MatmulArgs args_of(const MatmulJob& j) {
   HEARTH_CHECK(j.rows >= 0 && j.n_tokens >= 0);
   HEARTH_CHECK(ref::validate_row(j.wtype, j.cols).is_ok());
@@ -260,14 +247,8 @@ MatmulArgs args_of(const MatmulJob& j) {
 
 void matmul(DType wtype, const void* w, int64_t rows, int64_t cols, const float* x,
             int64_t n_tokens, float* y) {
-  const MatmulArgs args = args_of(MatmulJob{wtype, w, rows, cols, x, n_tokens, y});
-  if (rows == 0 || n_tokens == 0) return;
-  const KernelTable& table = active_kernels();
-  if (const TypeKernels* k = table.find(wtype); k != nullptr && cols > 0) {
-    fast_matmul(table, *k, args);
-  } else {
-    exact_matmul(args);
-  }
+  const MatmulJob job{wtype, w, rows, cols, x, n_tokens, y};
+  matmul_group({&job, 1});
 }
 
 void matmul_group(std::span<const MatmulJob> jobs) {
@@ -281,11 +262,14 @@ void matmul_group(std::span<const MatmulJob> jobs) {
   };
   thread_local std::vector<Prepared> prepared;
   thread_local std::vector<int64_t> job_act;  // index into prepared, -1: exact path
+  thread_local std::vector<MatmulArgs> args;  // each job's, checked
   prepared.clear();
   job_act.assign(jobs.size(), -1);
+  args.clear();
   int64_t total = 0;
   for (size_t i = 0; i < jobs.size(); ++i) {
     const MatmulJob& j = jobs[i];
+    args.push_back(args_of(j));
     if (j.rows == 0 || j.n_tokens == 0 || j.cols == 0 || table.find(j.wtype) == nullptr) continue;
     const ActFormat fmt = act_format_for(j.wtype);
     auto same = [&](const Prepared& p) {
@@ -308,7 +292,7 @@ void matmul_group(std::span<const MatmulJob> jobs) {
   thread_local std::vector<FastTask> tasks;
   tasks.clear();
   for (size_t i = 0; i < jobs.size(); ++i) {
-    const MatmulArgs a = args_of(jobs[i]);
+    const MatmulArgs& a = args[i];
     if (job_act[i] < 0) {
       if (a.rows > 0 && a.n_tokens > 0) exact_matmul(a);
       continue;

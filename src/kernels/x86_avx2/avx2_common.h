@@ -15,19 +15,12 @@
 #include <type_traits>
 #include <utility>
 
+#include "tensor/quant_blocks.h"
+
 namespace hearth::kernels::avx2 {
 namespace {
 
-inline uint16_t load_u16(const uint8_t* p) {
-  uint16_t v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
-inline uint32_t load_u32(const uint8_t* p) {
-  uint32_t v;
-  std::memcpy(&v, p, sizeof v);
-  return v;
-}
+// load_u16 / load_u32 come from tensor/quant_blocks.h.
 inline uint64_t load_u64(const uint8_t* p) {
   uint64_t v;
   std::memcpy(&v, p, sizeof v);
