@@ -3,6 +3,7 @@
 //   matmul of 2048x2048 weights with 512 tokens (prompt processing): "GFLOP/s" (2 per
 //   multiply-add); and of 4096x14336 (the shape of ggml's test-backend-ops perf MUL_MAT).
 // Random codes with sane scales (the speed does not depend on the values).
+// "<isa>-x8": the same table's kernels on weights interleaved by 8 rows (kernels/interleave.h).
 // Run: build/<dir>/bench/hearth_kernels_bench [--benchmark_filter=Q4_K] [--threads=N]
 //      [--cpu_time]
 #include <benchmark/benchmark.h>
@@ -16,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/interleave.h"
 #include "kernels/kernel_table.h"
 #include "kernels/matmul.h"
 #include "tensor/quant_blocks.h"
@@ -103,13 +105,23 @@ std::vector<uint8_t> random_weights(DType t, int64_t rows, int64_t cols) {
   return w;
 }
 
+// isa: a table name, or "<name>-x8" for its kernels on interleaved weights.
 void run_matmul(benchmark::State& state, DType t, const std::string& isa, int64_t rows,
                 int64_t cols, int64_t n_tokens) {
-  if (!hearth::kernels::set_isa(isa).is_ok()) {
+  const bool x8 = isa.ends_with("-x8");
+  const std::string table = x8 ? isa.substr(0, isa.size() - 3) : isa;
+  if (!hearth::kernels::set_isa(table).is_ok()) {
     state.SkipWithError((isa + " not available on this CPU").c_str());
     return;
   }
-  const std::vector<uint8_t> w = random_weights(t, rows, cols);
+  using hearth::kernels::WeightLayout;
+  const WeightLayout layout = x8 ? WeightLayout::kInterleaved8 : WeightLayout::kRows;
+  std::vector<uint8_t> w = random_weights(t, rows, cols);
+  if (x8) {
+    std::vector<uint8_t> packed(w.size());
+    hearth::kernels::interleave_rows(t, w.data(), rows, cols, packed.data());
+    w.swap(packed);
+  }
   std::vector<float> x(static_cast<size_t>(cols * n_tokens));
   std::mt19937 rng(2);
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
@@ -118,7 +130,7 @@ void run_matmul(benchmark::State& state, DType t, const std::string& isa, int64_
   const CycleCounter cycles;
   const uint64_t c0 = cycles.read_cycles();
   for (auto _ : state) {
-    hearth::kernels::matmul(t, w.data(), rows, cols, x.data(), n_tokens, y.data());
+    hearth::kernels::matmul(t, w.data(), rows, cols, x.data(), n_tokens, y.data(), layout);
     benchmark::DoNotOptimize(y.data());
     benchmark::ClobberMemory();
   }
@@ -175,9 +187,12 @@ int main(int argc, char** argv) {
     }
   }
   int n_args = static_cast<int>(args.size());
-  for (const char* isa : {"ref", "avx2", "avx512"}) {
-    if (hearth::kernels::kernels_for_isa(isa) == nullptr) continue;  // not on this CPU
+  for (const char* isa : {"ref", "avx2", "avx2-x8", "avx512", "avx512-x8"}) {
+    const std::string name(isa);
+    const hearth::kernels::KernelTable* table = hearth::kernels::kernels_for_isa(name.substr(0, name.find('-')));
+    if (table == nullptr) continue;  // not on this CPU
     for (DType t : kTypes) {
+      if (name.ends_with("-x8") && table->find(t, hearth::kernels::WeightLayout::kInterleaved8) == nullptr) continue;
       const std::string type(hearth::dtype_name(t));
       struct Shape {
         const char* name;

@@ -29,10 +29,11 @@ KernelTable make_avx2_table() {
   t.name = "avx2";
   t.quantize_q8_0 = avx2::quantize_row_q8_0;
   t.quantize_q8_k = avx2::quantize_row_q8_k;
-  const struct {
+  struct Entry {
     DType type;
     const TypeKernels& kernels;
-  } entries[] = {
+  };
+  const Entry entries[] = {
       {DType::F32, avx2::kF32},     {DType::F16, avx2::kF16},       {DType::BF16, avx2::kBF16},
       {DType::Q4_0, avx2::kQ4_0},   {DType::Q4_1, avx2::kQ4_1},     {DType::Q5_0, avx2::kQ5_0},
       {DType::Q5_1, avx2::kQ5_1},   {DType::Q8_0, avx2::kQ8_0},     {DType::IQ4_NL, avx2::kIQ4_NL},
@@ -41,6 +42,11 @@ KernelTable make_avx2_table() {
       {DType::IQ4_XS, avx2::kIQ4_XS},
   };
   for (const auto& e : entries) t.types[static_cast<uint32_t>(e.type)] = e.kernels;
+  const Entry interleaved[] = {
+      {DType::Q4_K, avx2::kQ4_K_x8},
+      {DType::Q6_K, avx2::kQ6_K_x8},
+  };
+  for (const auto& e : interleaved) t.interleaved[static_cast<uint32_t>(e.type)] = e.kernels;
   t.attention = {avx2::attn_load_keys, avx2::attn_load_values, avx2::attn_scores,
                  avx2::attn_accumulate_f16, avx2::attn_accumulate_f32};
   return t;

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "base/status.h"
+#include "kernels/interleave.h"
 #include "kernels/quant_act.h"
 #include "tensor/dtype.h"
 
@@ -89,16 +90,20 @@ struct KernelTable {
   QuantizeRowFn quantize_q8_0 = nullptr;
   QuantizeRowFn quantize_q8_k = nullptr;
   TypeKernels types[kTypeSlots] = {};
+  // The same products for weights in WeightLayout::kInterleaved8 (kernels/interleave.h): `w`
+  // starts at a group of 8 rows and n_rows is a multiple of 8.
+  TypeKernels interleaved[kTypeSlots] = {};
   // Rows a kernel decodes together for several tokens; tasks split rows in multiples of it.
   int64_t row_block = 16;
   // Null in "ref": model/attention_scalar.cpp's portable versions run instead.
   AttentionKernels attention;
 
   // The kernels for weight type t, or nullptr if this table has none (use the exact path).
-  const TypeKernels* find(DType t) const {
+  const TypeKernels* find(DType t, WeightLayout layout = WeightLayout::kRows) const {
     const auto id = static_cast<uint32_t>(t);
-    if (id >= kTypeSlots || types[id].mul == nullptr) return nullptr;
-    return &types[id];
+    if (id >= kTypeSlots) return nullptr;
+    const TypeKernels& k = layout == WeightLayout::kRows ? types[id] : interleaved[id];
+    return k.mul == nullptr ? nullptr : &k;
   }
   QuantizeRowFn quantizer(ActFormat f) const {
     return f == ActFormat::kQ8_0 ? quantize_q8_0 : f == ActFormat::kQ8_K ? quantize_q8_k : nullptr;

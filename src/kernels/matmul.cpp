@@ -110,6 +110,7 @@ class AlignedScratch {
 
 struct MatmulArgs {
   DType wtype;
+  WeightLayout layout;
   const uint8_t* w;
   int64_t row_bytes;
   int64_t rows, cols;
@@ -120,21 +121,30 @@ struct MatmulArgs {
 
 // ---- exact path -----------------------------------------------------------------------------
 
+// Row r in the plain layout: in place, or copied out of its interleaved group into `plain`.
+const uint8_t* plain_row(const MatmulArgs& a, int64_t r, std::vector<uint8_t>& plain) {
+  if (a.layout == WeightLayout::kRows) return a.w + r * a.row_bytes;
+  plain.resize(static_cast<size_t>(a.row_bytes));
+  deinterleave_row(a.wtype, a.w, r, a.cols, plain.data());
+  return plain.data();
+}
+
 // One token: a dot product per weight row, dequantising on the fly.
 void exact_matvec_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
-  for (int64_t r = r0; r < r1; ++r)
-    a.y[r] = ref::dot_row(a.wtype, a.w + r * a.row_bytes, a.x, a.cols);
+  thread_local std::vector<uint8_t> plain;
+  for (int64_t r = r0; r < r1; ++r) a.y[r] = ref::dot_row(a.wtype, plain_row(a, r, plain), a.x, a.cols);
 }
 
 // Several tokens: dequantise a tile of weight rows once, then dot it with every token.
 // DotAccumulator makes this bit-identical to dot_row.
 void exact_matmul_rows(const MatmulArgs& a, int64_t r0, int64_t r1) {
   thread_local std::vector<float> tile;
+  thread_local std::vector<uint8_t> plain;
   tile.resize(static_cast<size_t>(kRowTile * a.cols));
   for (int64_t r = r0; r < r1; r += kRowTile) {
     const int64_t n_rows = std::min(kRowTile, r1 - r);
     for (int64_t k = 0; k < n_rows; ++k)
-      ref::dequantize_row(a.wtype, a.w + (r + k) * a.row_bytes, tile.data() + k * a.cols, a.cols);
+      ref::dequantize_row(a.wtype, plain_row(a, r + k, plain), tile.data() + k * a.cols, a.cols);
     for (int64_t t = 0; t < a.n_tokens; ++t) {
       const float* xt = a.x + t * a.cols;
       float* yt = a.y + t * a.rows + r;
@@ -205,7 +215,10 @@ void plan_tasks(const KernelTable& table, const TypeKernels& k, const MatmulArgs
                 std::vector<FastTask>& tasks) {
   const int64_t work = a.rows * std::max<int64_t>(a.cols, 1) * a.n_tokens;
   const int64_t max_tasks = std::clamp<int64_t>(work / kMinTaskWork, 1, n_threads * kTasksPerThread);
-  const int64_t row_block = a.n_tokens == 1 ? 4 : table.row_block;
+  // Interleaved weights split at their groups of 8 rows.
+  const int64_t row_block = a.layout == WeightLayout::kInterleaved8 ? std::max(kInterleaveRows, table.row_block)
+                            : a.n_tokens == 1                      ? 4
+                                                                   : table.row_block;
   const int64_t n_row_blocks = (a.rows + row_block - 1) / row_block;
   const int64_t row_tasks = std::min(n_row_blocks, max_tasks);
   int64_t token_tasks = 1;
@@ -238,7 +251,8 @@ void run_fast_tasks(const std::vector<FastTask>& tasks, int64_t n_threads) {
 MatmulArgs args_of(const MatmulJob& j) {
   HEARTH_CHECK(j.rows >= 0 && j.n_tokens >= 0);
   HEARTH_CHECK(ref::validate_row(j.wtype, j.cols).is_ok());
-  return MatmulArgs{j.wtype, static_cast<const uint8_t*>(j.w),
+  HEARTH_CHECK(j.layout == WeightLayout::kRows || j.rows % kInterleaveRows == 0);
+  return MatmulArgs{j.wtype, j.layout, static_cast<const uint8_t*>(j.w),
                     static_cast<int64_t>(*row_bytes(j.wtype, static_cast<uint64_t>(j.cols))),
                     j.rows, j.cols, j.x, j.n_tokens, j.y};
 }
@@ -246,8 +260,8 @@ MatmulArgs args_of(const MatmulJob& j) {
 }  // namespace
 
 void matmul(DType wtype, const void* w, int64_t rows, int64_t cols, const float* x,
-            int64_t n_tokens, float* y) {
-  const MatmulJob job{wtype, w, rows, cols, x, n_tokens, y};
+            int64_t n_tokens, float* y, WeightLayout layout) {
+  const MatmulJob job{wtype, w, rows, cols, x, n_tokens, y, layout};
   matmul_group({&job, 1});
 }
 
@@ -270,7 +284,7 @@ void matmul_group(std::span<const MatmulJob> jobs) {
   for (size_t i = 0; i < jobs.size(); ++i) {
     const MatmulJob& j = jobs[i];
     args.push_back(args_of(j));
-    if (j.rows == 0 || j.n_tokens == 0 || j.cols == 0 || table.find(j.wtype) == nullptr) continue;
+    if (j.rows == 0 || j.n_tokens == 0 || j.cols == 0 || table.find(j.wtype, j.layout) == nullptr) continue;
     const ActFormat fmt = act_format_for(j.wtype);
     auto same = [&](const Prepared& p) {
       return p.x == j.x && p.fmt == fmt && p.cols == j.cols && p.n_tokens == j.n_tokens;
@@ -286,7 +300,7 @@ void matmul_group(std::span<const MatmulJob> jobs) {
   thread_local AlignedScratch act_buffer;
   uint8_t* act = act_buffer.get(total);
   for (const Prepared& p : prepared) {
-    const MatmulArgs a{DType::F32, nullptr, 0, 0, p.cols, p.x, p.n_tokens, nullptr};
+    const MatmulArgs a{DType::F32, WeightLayout::kRows, nullptr, 0, 0, p.cols, p.x, p.n_tokens, nullptr};
     prepare_activations(table, p.fmt, a, act_row_bytes(p.fmt, p.cols), act + p.offset, n_threads);
   }
   thread_local std::vector<FastTask> tasks;
@@ -298,14 +312,14 @@ void matmul_group(std::span<const MatmulJob> jobs) {
       continue;
     }
     const Prepared& p = prepared[static_cast<size_t>(job_act[i])];
-    plan_tasks(table, *table.find(a.wtype), a, act + p.offset, act_row_bytes(p.fmt, p.cols),
+    plan_tasks(table, *table.find(a.wtype, a.layout), a, act + p.offset, act_row_bytes(p.fmt, p.cols),
                n_threads, tasks);
   }
   run_fast_tasks(tasks, n_threads);
 }
 
-bool quantizes_activations(DType wtype) {
-  return active_kernels().find(wtype) != nullptr && act_format_for(wtype) != ActFormat::kF32;
+bool quantizes_activations(DType wtype, WeightLayout layout) {
+  return active_kernels().find(wtype, layout) != nullptr && act_format_for(wtype) != ActFormat::kF32;
 }
 
 void set_num_threads(int n) {

@@ -5,6 +5,7 @@
 #include <memory>
 #include <span>
 
+#include "kernels/interleave.h"
 #include "tensor/dtype.h"
 
 namespace hearth {
@@ -14,9 +15,10 @@ class ThreadPool;
 namespace hearth::kernels {
 
 // y[t * rows + r] = dot(W[r, :], x[t * cols + :]) for r < rows, t < n_tokens.
-// W is `rows` rows of `cols` elements of type `wtype`, rows stored contiguously.
+// W is `rows` rows of `cols` elements of type `wtype`, rows stored contiguously, or in groups
+// of 8 interleaved rows (kernels/interleave.h).
 void matmul(DType wtype, const void* w, int64_t rows, int64_t cols, const float* x,
-            int64_t n_tokens, float* y);
+            int64_t n_tokens, float* y, WeightLayout layout = WeightLayout::kRows);
 
 // One product of a group: y = W x as in matmul.
 struct MatmulJob {
@@ -26,6 +28,7 @@ struct MatmulJob {
   const float* x;
   int64_t n_tokens;
   float* y;
+  WeightLayout layout = WeightLayout::kRows;
 };
 
 // Runs independent products as one parallel loop (one wake-up of the thread pool instead of
@@ -36,7 +39,7 @@ void matmul_group(std::span<const MatmulJob> jobs);
 
 // True when matmul with the selected kernels quantises the activations for `wtype` itself, the
 // way the reference does (Q8_0 / Q8_K blocks): callers need not round them first.
-bool quantizes_activations(DType wtype);
+bool quantizes_activations(DType wtype, WeightLayout layout = WeightLayout::kRows);
 
 // Sets the number of worker threads kernels may use (default: hardware concurrency).
 void set_num_threads(int n);

@@ -108,7 +108,7 @@ Status Forward::embed_inputs(std::span<const TokenId> tokens, int32_t pos0, int3
       return Status::errorf("token id {} (at index {}) is out of range [0, {})", id, i, emb.ne[1]);
     }
     float* x = x_.data() + (row0 + i) * n_embd_;
-    kernels::ref::dequantize_row(emb.dtype, emb.row(id), x, n_embd_);
+    kernels::ref::dequantize_row(emb.dtype, plain_row(emb, id), x, n_embd_);
     if (c_.embd_scale != 1.0f) ops::scale(x, c_.embd_scale, n_embd_);
     // Token type 0 ("sentence A") for every token.
     if (const Weight& tt = w_.token_types; tt.present()) {
@@ -269,14 +269,14 @@ void Forward::add_residual(int32_t n, const Weight& branch_norm, const Weight& p
 }
 
 void Forward::project(const Weight& w, const Weight& b, const float* x, int32_t n, float* y) {
-  matmul_like_reference(w.dtype, w.data, w.ne[1], w.ne[0], x, n, y, rounded_);
+  matmul_like_reference(w, x, n, y, rounded_);
   if (b.present()) ops::add_bias(y, b.f32(), n, w.ne[1]);
 }
 
 void Forward::logits(int32_t row0, int32_t n, float* out) {
   ensure_scratch();
   const Weight& o = w_.output_proj();
-  matmul_like_reference(o.dtype, o.data, o.ne[1], o.ne[0], hidden(row0), n, out, rounded_);
+  matmul_like_reference(o, hidden(row0), n, out, rounded_);
   const int64_t n_vocab = o.ne[1];
   if (w_.output_b.present()) ops::add_bias(out, w_.output_b.f32(), n, n_vocab);
   if (const float cap = c_.final_logit_softcap; cap > 0.0f) {
@@ -303,7 +303,7 @@ void Forward::logits_of_rows(std::span<const int32_t> rows, float* out) {
     }
     const Weight& o = w_.output_proj();
     float* y = out + static_cast<int64_t>(start) * o.ne[1];
-    matmul_like_reference(o.dtype, o.data, o.ne[1], o.ne[0], xn_.data(), len, y, rounded_);
+    matmul_like_reference(o, xn_.data(), len, y, rounded_);
     if (w_.output_b.present()) ops::add_bias(y, w_.output_b.f32(), len, o.ne[1]);
     if (const float cap = c_.final_logit_softcap; cap > 0.0f) {
       for (int64_t i = 0; i < len * o.ne[1]; ++i) y[i] = cap * std::tanh(y[i] / cap);

@@ -7,6 +7,7 @@
 #include "base/log.h"
 #include "model/arch.h"
 #include "model/forward.h"
+#include "model/weight_repack.h"
 #include "model/weights.h"
 
 namespace hearth {
@@ -28,6 +29,16 @@ Result<std::unique_ptr<Model>> Model::load(const std::string& path) {
   auto weights = bind_weights(*m->file_, m->config_);
   if (!weights) return weights.status().with_context(path);
   m->weights_ = std::make_unique<ModelWeights>(std::move(weights).value());
+  if (repack_enabled()) {
+    auto repacked = repack_weights(*m->weights_);
+    if (!repacked) return repacked.status().with_context(path);
+    m->repacked_ = std::make_unique<RepackedWeights>(std::move(repacked).value());
+    if (m->repacked_->tensors() > 0) {
+      HEARTH_LOG_INFO("{}: {} matrices repacked into interleaved rows ({:.1f} MiB of anonymous memory; "
+                      "HEARTH_REPACK=0 reads the file mapping instead)",
+                      path, m->repacked_->tensors(), static_cast<double>(m->repacked_->bytes()) / (1 << 20));
+    }
+  }
 
   auto tokenizer = Tokenizer::from_gguf(*m->file_);
   if (!tokenizer) return tokenizer.status().with_context(path + ": tokenizer");

@@ -15,13 +15,16 @@
 namespace hearth {
 
 struct ModelWeights;  // defined in model/weights.h
+class RepackedWeights;  // model/weight_repack.h
 class KvBlockPool;    // model/kv_block_pool.h
 class KvCache;        // model/kv_cache.h
 
 class Model {
  public:
   // Maps the file, reads the config, binds every tensor of the architecture's table (shape and
-  // type checked) and builds the tokenizer. Errors name the file, tensor or key.
+  // type checked), repacks the matrices the selected kernels read interleaved (unless
+  // HEARTH_REPACK=0; model/weight_repack.h) and builds the tokenizer. Errors name the file,
+  // tensor or key.
   static Result<std::unique_ptr<Model>> load(const std::string& path);
   ~Model();
 
@@ -36,6 +39,7 @@ class Model {
   ModelConfig config_;
   std::unique_ptr<Tokenizer> tokenizer_;
   std::unique_ptr<ModelWeights> weights_;
+  std::unique_ptr<RepackedWeights> repacked_;  // where repacked weights point
 };
 
 class Context;

@@ -117,7 +117,7 @@ void moe_ffn(const ModelConfig& c, const LayerWeights& L, const float* x, int32_
              MoeScratch& s) {
   const int64_t E = c.n_embd, F = c.n_ff_expert;
   const Weight& r = L.ffn_router;
-  matmul_like_reference(r.dtype, r.data, r.ne[1], r.ne[0], x, n, s.router.data(), s.rounded);
+  matmul_like_reference(r, x, n, s.router.data(), s.rounded);
   route(c, n, s);
   group_by_expert(c, n, s);
   std::fill(out, out + n * E, 0.0f);
@@ -141,9 +141,9 @@ void moe_ffn(const ModelConfig& c, const LayerWeights& L, const float* x, int32_
   for (int32_t e = 0; e < c.n_expert; ++e) {
     const int32_t b = s.expert_begin[e], m = s.expert_begin[e + 1] - b;
     if (m == 0) continue;
-    jobs.push_back({up.dtype, up.matrix(e), F, E, up_in.of(b, m, n, E), m, s.up.data() + b * F});
+    jobs.push_back({up.dtype, up.matrix(e), F, E, up_in.of(b, m, n, E), m, s.up.data() + b * F, up.layout});
     if (gated)
-      jobs.push_back({gate.dtype, gate.matrix(e), F, E, gate_in.of(b, m, n, E), m, s.gate.data() + b * F});
+      jobs.push_back({gate.dtype, gate.matrix(e), F, E, gate_in.of(b, m, n, E), m, s.gate.data() + b * F, gate.layout});
   }
   kernels::matmul_group(jobs);
 
@@ -158,7 +158,7 @@ void moe_ffn(const ModelConfig& c, const LayerWeights& L, const float* x, int32_
   jobs.clear();
   for (int32_t e = 0; e < c.n_expert; ++e) {
     const int32_t b = s.expert_begin[e], m = s.expert_begin[e + 1] - b;
-    if (m > 0) jobs.push_back({down.dtype, down.matrix(e), E, F, s.up.data() + b * F, m, s.down.data() + b * E});
+    if (m > 0) jobs.push_back({down.dtype, down.matrix(e), E, F, s.up.data() + b * F, m, s.down.data() + b * E, down.layout});
   }
   kernels::matmul_group(jobs);
 

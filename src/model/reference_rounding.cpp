@@ -92,19 +92,21 @@ void round_activations(ActivationRounding r, const float* x, int64_t rows, int64
   if (out != x) std::copy(x, x + n, out);
 }
 
-void matmul_like_reference(DType wtype, const void* w, int64_t rows, int64_t cols, const float* x,
-                           int64_t n_tokens, float* y, std::vector<float>& scratch) {
+void matmul_like_reference(const Weight& w, const float* x, int64_t n_tokens, float* y,
+                           std::vector<float>& scratch) {
+  const DType wtype = w.dtype;
+  const int64_t rows = w.ne[1], cols = w.ne[0];
   const ActivationRounding r = activation_rounding_for(wtype);
   // The integer kernels quantise to the same Q8_0 / Q8_K blocks themselves (their quantisers
   // match the reference byte for byte, tests/kernels): rounding first would do it twice.
-  if (r == ActivationRounding::kNone || kernels::quantizes_activations(wtype)) {
-    kernels::matmul(wtype, w, rows, cols, x, n_tokens, y);
+  if (r == ActivationRounding::kNone || kernels::quantizes_activations(wtype, w.layout)) {
+    kernels::matmul(wtype, w.data, rows, cols, x, n_tokens, y, w.layout);
     return;
   }
   const size_t n = static_cast<size_t>(n_tokens * cols);
   if (scratch.size() < n) scratch.resize(n);
   round_activations(r, x, n_tokens, cols, scratch.data());
-  kernels::matmul(wtype, w, rows, cols, scratch.data(), n_tokens, y);
+  kernels::matmul(wtype, w.data, rows, cols, scratch.data(), n_tokens, y, w.layout);
 }
 
 }  // namespace hearth

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "model/weights.h"
 #include "tensor/dtype.h"
 
 namespace hearth {
@@ -20,9 +21,9 @@ ActivationRounding activation_rounding_for(DType weight_type);
 void round_activations(ActivationRounding r, const float* x, int64_t rows, int64_t cols,
                        float* out);
 
-// kernels::matmul of W (rows x cols, type wtype) with x, the activations rounded first as the
-// reference does (into `scratch`, grown as needed).
-void matmul_like_reference(DType wtype, const void* w, int64_t rows, int64_t cols, const float* x,
-                           int64_t n_tokens, float* y, std::vector<float>& scratch);
+// kernels::matmul of the 2-D weight w (ne[1] rows of ne[0]) with x, the activations rounded
+// first as the reference does (into `scratch`, grown as needed).
+void matmul_like_reference(const Weight& w, const float* x, int64_t n_tokens, float* y,
+                           std::vector<float>& scratch);
 
 }  // namespace hearth

@@ -8,6 +8,7 @@
 
 #include "base/status.h"
 #include "gguf/gguf_file.h"
+#include "kernels/interleave.h"
 #include "model/model_config.h"
 #include "tensor/dtype.h"
 
@@ -20,11 +21,14 @@ struct Weight {
   DType dtype = DType::F32;
   std::array<int64_t, 4> ne{1, 1, 1, 1};
   uint64_t row_bytes = 0;     // bytes of one ne[0]-long row
+  // kInterleaved8: repacked at load (model/weight_repack.h); data then points into the copy.
+  kernels::WeightLayout layout = kernels::WeightLayout::kRows;
   std::vector<float> values;  // 1-D tensors only (norms, biases, rope factors), widened to f32
 
   bool present() const { return data != nullptr; }
   explicit operator bool() const { return present(); }
   const float* f32() const { return values.empty() ? nullptr : values.data(); }
+  // Row r as stored: in the plain layout only (see plain_row).
   const uint8_t* row(int64_t r) const { return data + static_cast<uint64_t>(r) * row_bytes; }
   // The i-th [ne0, ne1] matrix of a 3-D tensor (MoE experts stored as [ne0, ne1, n_expert]).
   const uint8_t* matrix(int64_t i) const { return row(i * ne[1]); }
@@ -61,6 +65,10 @@ struct ModelWeights {
   // The logits projection: output.weight, or the token embedding when tied.
   const Weight& output_proj() const { return output.present() ? output : token_embd; }
 };
+
+// Row r of a 2-D weight in the plain layout, whatever its layout (an interleaved row is copied
+// into a per-thread buffer, valid until the next call).
+const uint8_t* plain_row(const Weight& w, int64_t r);
 
 // Binds every tensor of the config's architecture table: required ones must exist, each must
 // have the expected shape and a type hearth computes with. Errors name the tensor.

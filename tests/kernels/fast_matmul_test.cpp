@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "kernels/interleave.h"
 #include "kernels/kernel_table.h"
 #include "kernels/matmul.h"
 #include "kernels/quant_act.h"
@@ -34,8 +35,19 @@ struct Weights {
   std::vector<uint8_t> bytes;
   int64_t rows, cols, row_size;
   size_t offset = 0;  // of row 0 in bytes
+  // The weights matmul reads: `bytes` (plain rows), or `packed` (the same interleaved).
+  WeightLayout layout = WeightLayout::kRows;
+  std::vector<uint8_t> packed;
   const uint8_t* row(int64_t r) const { return bytes.data() + offset + r * row_size; }
+  const uint8_t* matmul_data() const { return layout == WeightLayout::kRows ? row(0) : packed.data(); }
 };
+
+Weights interleaved(Weights w) {
+  w.packed.resize(static_cast<size_t>(w.rows * w.row_size));
+  interleave_rows(w.type, w.row(0), w.rows, w.cols, w.packed.data());
+  w.layout = WeightLayout::kInterleaved8;
+  return w;
+}
 
 // Reference values for one weight row and one activation row.
 struct Expected {
@@ -109,10 +121,11 @@ void check_matmul(const Weights& w, uint32_t seed, bool extremes,
     for (int threads : {1, 2, 3}) {
       set_num_threads(threads);
       std::vector<float> got(want.size(), NAN);
-      matmul(w.type, w.row(0), w.rows, w.cols, x.data(), n_tokens, got.data());
+      matmul(w.type, w.matmul_data(), w.rows, w.cols, x.data(), n_tokens, got.data(), w.layout);
       for (size_t i = 0; i < got.size(); ++i) {
         const Expected& e = want[i];
         SCOPED_TRACE(::testing::Message() << dtype_name(w.type) << " " << w.rows << "x" << w.cols
+                                          << (w.layout == WeightLayout::kRows ? "" : " interleaved")
                                           << " tokens " << n_tokens << " threads " << threads
                                           << " row " << i % w.rows << " token " << i / w.rows);
         ASSERT_NEAR(got[i], e.twin, kTight * e.magnitude + 1e-30);
@@ -186,7 +199,7 @@ TEST_P(FastMatmul, RealWeightsMatchTwinAndExact) {
     ASSERT_TRUE(gguf.is_ok()) << gguf.message();
     const testing::TestTensor* t = gguf->find(c.tensor);
     ASSERT_NE(t, nullptr);
-    Weights w{static_cast<DType>(t->type_id), {}, c.rows, c.cols, 0};
+    Weights w{static_cast<DType>(t->type_id), {}, c.rows, c.cols, 0, 0, WeightLayout::kRows, {}};
     ASSERT_TRUE(ref::validate_row(w.type, c.cols).is_ok()) << dtype_name(w.type);
     w.row_size = static_cast<int64_t>(*row_bytes(w.type, static_cast<uint64_t>(c.cols)));
     const uint8_t* data = gguf->data(*t);
@@ -203,7 +216,7 @@ TEST_P(FastMatmul, RealWeightsMatchTwinAndExact) {
 // Random code bytes (every code value, -128 for Q8_0 included) with sane scales.
 Weights random_weights(DType type, int64_t rows, int64_t cols, uint32_t seed) {
   std::mt19937 rng(seed);
-  Weights w{type, {}, rows, cols, static_cast<int64_t>(*row_bytes(type, static_cast<uint64_t>(cols)))};
+  Weights w{type, {}, rows, cols, static_cast<int64_t>(*row_bytes(type, static_cast<uint64_t>(cols))), 0, WeightLayout::kRows, {}};
   w.bytes.resize(static_cast<size_t>(rows * w.row_size));
   std::uniform_int_distribution<int> byte(0, 255);
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
@@ -296,6 +309,61 @@ TEST_P(FastMatmul, EachTokenGetsTheSameResultInAnyBatch) {
         ASSERT_EQ(together[i], alone[i]) << "batch " << batch << ", token " << i / w.rows << ", row " << i % w.rows;
     }
   }
+}
+
+// The types with an interleaved layout and kernels for it in the table under test.
+std::vector<DType> interleaved_types() {
+  std::vector<DType> out;
+  for (DType t : kAllTypes)
+    if (has_interleaved_layout(t) && active_kernels().find(t, WeightLayout::kInterleaved8) != nullptr) out.push_back(t);
+  return out;
+}
+
+TEST_P(FastMatmul, InterleavedWeightsMatchTwinAndExact) {
+  for (DType type : interleaved_types()) {
+    check_matmul(interleaved(random_weights(type, 24, 768, static_cast<uint32_t>(type) + 31)), 5, true, {1, 5});
+    check_matmul(interleaved(random_weights(type, 40, 512, static_cast<uint32_t>(type) + 37)), 9, false,
+                 {1, 2, 3, 4, 9, 17, 64});
+  }
+}
+
+// As EachTokenGetsTheSameResultInAnyBatch, for interleaved weights (which take one path for
+// every token count).
+TEST_P(FastMatmul, InterleavedEachTokenGetsTheSameResultInAnyBatch) {
+  for (DType type : interleaved_types()) {
+    SCOPED_TRACE(dtype_name(type));
+    const int64_t cols = 8192 + 512;
+    const Weights w = interleaved(random_weights(type, 48, cols, static_cast<uint32_t>(type) + 103));
+    const std::vector<float> x = random_activations(40 * cols, 79, false);
+    std::vector<float> alone(static_cast<size_t>(40 * w.rows));
+    for (int64_t t = 0; t < 40; ++t)
+      matmul(type, w.matmul_data(), w.rows, cols, x.data() + t * cols, 1, alone.data() + t * w.rows, w.layout);
+    for (int64_t batch : {2, 3, 4, 5, 9, 40}) {
+      std::vector<float> together(static_cast<size_t>(batch * w.rows));
+      matmul(type, w.matmul_data(), w.rows, cols, x.data(), batch, together.data(), w.layout);
+      for (int64_t i = 0; i < batch * w.rows; ++i)
+        ASSERT_EQ(together[i], alone[i]) << "batch " << batch << ", token " << i / w.rows << ", row " << i % w.rows;
+    }
+  }
+}
+
+// A table without interleaved kernels (ref) reads interleaved weights row by row: the same
+// results as from the plain rows.
+TEST(InterleavedExactPath, SameAsPlainRows) {
+  const std::string saved{isa_name()};
+  ASSERT_TRUE(set_isa("ref").is_ok());
+  for (DType type : {DType::Q4_0, DType::Q8_0, DType::Q4_K, DType::Q6_K}) {
+    const Weights plain = random_weights(type, 16, 512, 5);
+    const Weights packed = interleaved(plain);
+    for (int64_t n_tokens : {1, 3}) {
+      const std::vector<float> x = random_activations(n_tokens * 512, 3, false);
+      std::vector<float> want(static_cast<size_t>(16 * n_tokens)), got(want.size());
+      matmul(type, plain.row(0), 16, 512, x.data(), n_tokens, want.data());
+      matmul(type, packed.matmul_data(), 16, 512, x.data(), n_tokens, got.data(), packed.layout);
+      EXPECT_EQ(got, want) << dtype_name(type) << " tokens " << n_tokens;
+    }
+  }
+  ASSERT_TRUE(set_isa(saved).is_ok());
 }
 
 INSTANTIATE_TEST_SUITE_P(Isas, FastMatmul, ::testing::Values("avx2", "avx512"));

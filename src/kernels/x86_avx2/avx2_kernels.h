@@ -17,5 +17,7 @@ void quantize_row_q8_k(const float* x, int64_t cols, uint8_t* dst);
 extern const TypeKernels kF32, kF16, kBF16;
 extern const TypeKernels kQ4_0, kQ4_1, kQ5_0, kQ5_1, kQ8_0, kIQ4_NL, kMXFP4;
 extern const TypeKernels kQ2_K, kQ3_K, kQ4_K, kQ5_K, kQ6_K, kIQ4_XS;
+// For WeightLayout::kInterleaved8 (kernels/interleave.h).
+extern const TypeKernels kQ4_0_x8, kQ8_0_x8, kQ4_K_x8, kQ6_K_x8;
 
 }  // namespace hearth::kernels::avx2
