@@ -138,9 +138,11 @@ void Forward::attention_block(int32_t il, int32_t n, std::span<const SeqChunk> s
     in = xn_.data();
   }
   // 2. Project queries, keys and values.
-  project(L.attn_q, L.attn_q_b, in, n, q_.data());
-  project(L.attn_k, L.attn_k_b, in, n, k_.data());
-  project(L.attn_v, L.attn_v_b, in, n, v_.data());
+  const SharedInputProduct qkv[] = {{&L.attn_q, q_.data()}, {&L.attn_k, k_.data()}, {&L.attn_v, v_.data()}};
+  matmul_shared_input_like_reference(qkv, in, n, rounded_);
+  add_bias(L.attn_q_b, n, L.attn_q.ne[1], q_.data());
+  add_bias(L.attn_k_b, n, L.attn_k.ne[1], k_.data());
+  add_bias(L.attn_v_b, n, L.attn_v.ne[1], v_.data());
   // 3. Normalise each query and key head (qwen3, gemma3).
   if (L.attn_q_norm.present()) head_norm(q_.data(), n, c_.n_head, L.attn_q_norm);
   if (L.attn_k_norm.present()) head_norm(k_.data(), n, c_.n_head_kv, L.attn_k_norm);
@@ -200,13 +202,16 @@ void Forward::ffn_block(int32_t il, int32_t n) {
 }
 
 void Forward::dense_ffn(const LayerWeights& L, const float* in, int32_t n) {
-  project(L.ffn_up, L.ffn_up_b, in, n, up_.data());
   const int64_t width = static_cast<int64_t>(n) * L.ffn_up.ne[1];
   if (L.ffn_gate.present()) {
     // Gated: act(x W_gate) * (x W_up).
-    project(L.ffn_gate, L.ffn_gate_b, in, n, gate_.data());
+    const SharedInputProduct gate_up[] = {{&L.ffn_gate, gate_.data()}, {&L.ffn_up, up_.data()}};
+    matmul_shared_input_like_reference(gate_up, in, n, rounded_);
+    add_bias(L.ffn_gate_b, n, L.ffn_gate.ne[1], gate_.data());
+    add_bias(L.ffn_up_b, n, L.ffn_up.ne[1], up_.data());
     ops::gated_activation(c_.act, gate_.data(), up_.data(), width);
   } else {
+    project(L.ffn_up, L.ffn_up_b, in, n, up_.data());
     ops::activation(c_.act, up_.data(), width);
   }
   project(L.ffn_down, L.ffn_down_b, up_.data(), n, branch_.data());
@@ -270,7 +275,11 @@ void Forward::add_residual(int32_t n, const Weight& branch_norm, const Weight& p
 
 void Forward::project(const Weight& w, const Weight& b, const float* x, int32_t n, float* y) {
   matmul_like_reference(w, x, n, y, rounded_);
-  if (b.present()) ops::add_bias(y, b.f32(), n, w.ne[1]);
+  add_bias(b, n, w.ne[1], y);
+}
+
+void Forward::add_bias(const Weight& b, int32_t n, int64_t width, float* y) {
+  if (b.present()) ops::add_bias(y, b.f32(), n, width);
 }
 
 void Forward::logits(int32_t row0, int32_t n, float* out) {

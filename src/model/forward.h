@@ -79,6 +79,7 @@ class Forward {
                     const Weight& post_norm_b);
   // y = x W (+ b) for n rows, x rounded first as the reference rounds it for W's type.
   void project(const Weight& w, const Weight& b, const float* x, int32_t n, float* y);
+  static void add_bias(const Weight& b, int32_t n, int64_t width, float* y);  // if present
 
   const ModelConfig& c_;
   const ModelWeights& w_;

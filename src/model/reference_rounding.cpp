@@ -92,14 +92,23 @@ void round_activations(ActivationRounding r, const float* x, int64_t rows, int64
   if (out != x) std::copy(x, x + n, out);
 }
 
+namespace {
+
+// The integer kernels quantise to the same Q8_0 / Q8_K blocks themselves (their quantisers
+// match the reference byte for byte, tests/kernels): rounding first would do it twice.
+bool takes_activations_as_they_are(const Weight& w) {
+  return activation_rounding_for(w.dtype) == ActivationRounding::kNone ||
+         kernels::quantizes_activations(w.dtype, w.layout);
+}
+
+}  // namespace
+
 void matmul_like_reference(const Weight& w, const float* x, int64_t n_tokens, float* y,
                            std::vector<float>& scratch) {
   const DType wtype = w.dtype;
   const int64_t rows = w.ne[1], cols = w.ne[0];
   const ActivationRounding r = activation_rounding_for(wtype);
-  // The integer kernels quantise to the same Q8_0 / Q8_K blocks themselves (their quantisers
-  // match the reference byte for byte, tests/kernels): rounding first would do it twice.
-  if (r == ActivationRounding::kNone || kernels::quantizes_activations(wtype, w.layout)) {
+  if (takes_activations_as_they_are(w)) {
     kernels::matmul(wtype, w.data, rows, cols, x, n_tokens, y, w.layout);
     return;
   }
@@ -107,6 +116,21 @@ void matmul_like_reference(const Weight& w, const float* x, int64_t n_tokens, fl
   if (scratch.size() < n) scratch.resize(n);
   round_activations(r, x, n_tokens, cols, scratch.data());
   kernels::matmul(wtype, w.data, rows, cols, scratch.data(), n_tokens, y, w.layout);
+}
+
+void matmul_shared_input_like_reference(std::span<const SharedInputProduct> products, const float* x,
+                                        int64_t n_tokens, std::vector<float>& scratch) {
+  thread_local std::vector<kernels::MatmulJob> jobs;
+  jobs.clear();
+  for (const SharedInputProduct& p : products) {
+    const Weight& w = *p.w;
+    if (takes_activations_as_they_are(w)) {
+      jobs.push_back({w.dtype, w.data, w.ne[1], w.ne[0], x, n_tokens, p.y, w.layout});
+    } else {
+      matmul_like_reference(w, x, n_tokens, p.y, scratch);
+    }
+  }
+  kernels::matmul_group(jobs);
 }
 
 }  // namespace hearth

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "model/weights.h"
@@ -25,5 +26,15 @@ void round_activations(ActivationRounding r, const float* x, int64_t rows, int64
 // first as the reference does (into `scratch`, grown as needed).
 void matmul_like_reference(const Weight& w, const float* x, int64_t n_tokens, float* y,
                            std::vector<float>& scratch);
+
+// y = w x for several weights with the same input: one parallel pass of the kernels (and one
+// quantised copy of x) for all those that take x as it is; the same results as one
+// matmul_like_reference each.
+struct SharedInputProduct {
+  const Weight* w;
+  float* y;
+};
+void matmul_shared_input_like_reference(std::span<const SharedInputProduct> products, const float* x,
+                                        int64_t n_tokens, std::vector<float>& scratch);
 
 }  // namespace hearth

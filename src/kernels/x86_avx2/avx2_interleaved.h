@@ -26,7 +26,7 @@ namespace {
 constexpr int kX8TokenTile = 4;
 // Groups whose weights stay in L2 while the token tiles pass (prompts and batches).
 constexpr int64_t kX8GroupsPerBlock = 4;
-constexpr int64_t kX8PrefetchBlocks = 4;
+constexpr int64_t kX8PrefetchBlocks = 2;
 
 template <class F, int RN>
 void x8_group(const uint8_t* group, int64_t n_blocks, const uint8_t* x0, int64_t x_stride, float* y,

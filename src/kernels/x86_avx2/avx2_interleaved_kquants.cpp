@@ -20,10 +20,10 @@ namespace {
 
 // pshufb control: in every 32-bit lane j of a 128-bit half, int16 (byte 4j + k0, byte 4j + k1)
 // zero-extended from the source bytes.
-inline __m256i lane_bytes_to_i16(int k0, int k1) {
-  auto word = [&](int j) {
-    return static_cast<int>(0x80008000u | static_cast<uint32_t>(4 * j + k0) |
-                            (static_cast<uint32_t>(4 * j + k1) << 16));
+template <int K0, int K1>
+inline __m256i lane_bytes_to_i16() {
+  constexpr auto word = [](int j) {
+    return static_cast<int>(0x80008000u | static_cast<uint32_t>(4 * j + K0) | (static_cast<uint32_t>(4 * j + K1) << 16));
   };
   return _mm256_setr_epi32(word(0), word(1), word(2), word(3), word(0), word(1), word(2), word(3));
 }
@@ -54,32 +54,32 @@ struct X8Q4_K {
       isum[t] = _mm256_setzero_si256();
     }
     const uint8_t* qs = wb + 128;
-    for (int p = 0; p < 4; ++p) {
+    unroll<4>([&](auto p) {
       // Codes < 16 and |a| <= 128: each pair sum <= 3840, 8 of them fit int16.
       __m256i lo16[RN], hi16[RN];
       for (int t = 0; t < RN; ++t) lo16[t] = hi16[t] = _mm256_setzero_si256();
-      for (int u = 0; u < 8; ++u) {
+      unroll<8>([&](auto u) {
         const __m256i q = load256(qs + 32 * (8 * p + u));
         const __m256i lo = _mm256_and_si256(q, m0f), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m0f);
         for (int t = 0; t < RN; ++t) {
           lo16[t] = _mm256_add_epi16(lo16[t], _mm256_maddubs_epi16(lo, broadcast4(qa[t] + 64 * p + 4 * u)));
           hi16[t] = _mm256_add_epi16(hi16[t], _mm256_maddubs_epi16(hi, broadcast4(qa[t] + 64 * p + 32 + 4 * u)));
         }
-      }
+      });
       const __m256i src = p < 2 ? sc_lo : sc_hi;
-      const int k = (2 * p) % 4;
-      const __m256i sc_even = _mm256_shuffle_epi8(src, lane_bytes_to_i16(k, k));
-      const __m256i sc_odd = _mm256_shuffle_epi8(src, lane_bytes_to_i16(k + 1, k + 1));
+      constexpr int k = (2 * p) % 4;
+      const __m256i sc_even = _mm256_shuffle_epi8(src, lane_bytes_to_i16<k, k>());
+      const __m256i sc_odd = _mm256_shuffle_epi8(src, lane_bytes_to_i16<k + 1, k + 1>());
       for (int t = 0; t < RN; ++t)
         isum[t] = _mm256_add_epi32(isum[t], _mm256_add_epi32(_mm256_madd_epi16(lo16[t], sc_even),
                                                              _mm256_madd_epi16(hi16[t], sc_odd)));
-    }
+    });
     // Mins of chunks (2p, 2p + 1) as int16 pairs in lane r, against (bs_2p, bs_2p+1), where
     // bs_c = bsums[2c] + bsums[2c + 1] (the 16-element sums of the activations).
-    const __m256i mins[4] = {_mm256_shuffle_epi8(mn_lo, lane_bytes_to_i16(0, 1)),
-                             _mm256_shuffle_epi8(mn_lo, lane_bytes_to_i16(2, 3)),
-                             _mm256_shuffle_epi8(mn_hi, lane_bytes_to_i16(0, 1)),
-                             _mm256_shuffle_epi8(mn_hi, lane_bytes_to_i16(2, 3))};
+    const __m256i mins[4] = {_mm256_shuffle_epi8(mn_lo, lane_bytes_to_i16<0, 1>()),
+                             _mm256_shuffle_epi8(mn_lo, lane_bytes_to_i16<2, 3>()),
+                             _mm256_shuffle_epi8(mn_hi, lane_bytes_to_i16<0, 1>()),
+                             _mm256_shuffle_epi8(mn_hi, lane_bytes_to_i16<2, 3>())};
     const __m256 d = load_f16x8(wb), dmin = load_f16x8(wb + 16);
     for (int t = 0; t < RN; ++t) {
       // hadd: words 0, 1 of the low half hold (bs0, bs1), (bs2, bs3); words 4, 5 (bs4, bs5), (bs6, bs7).
@@ -108,15 +108,17 @@ struct X8Q6_K {
   static constexpr int64_t kQh = 1024, kScales = 1536, kD = 1664;
 
   // The 6-bit codes (h, s, k): 4 elements of each row.
-  static __m256i codes(const uint8_t* wb, int h, int s, int k) {
+  template <int h, int s>
+  static __m256i codes(const uint8_t* wb, int k) {
     const __m256i m0f = _mm256_set1_epi8(0x0f), m30 = _mm256_set1_epi8(0x30);
     const __m256i ql = load256(wb + 32 * (16 * h + 8 * (s % 2) + k));
     const __m256i qh = load256(wb + kQh + 32 * (8 * h + k));
     const __m256i low = s < 2 ? _mm256_and_si256(ql, m0f) : _mm256_and_si256(_mm256_srli_epi16(ql, 4), m0f);
-    const __m256i high = s == 0 ? _mm256_slli_epi16(qh, 4)
-                         : s == 1 ? _mm256_slli_epi16(qh, 2)
-                         : s == 2 ? qh
-                                  : _mm256_srli_epi16(qh, 2);
+    __m256i high;
+    if constexpr (s == 0) high = _mm256_slli_epi16(qh, 4);
+    if constexpr (s == 1) high = _mm256_slli_epi16(qh, 2);
+    if constexpr (s == 2) high = qh;
+    if constexpr (s == 3) high = _mm256_srli_epi16(qh, 2);
     return _mm256_or_si256(low, _mm256_and_si256(high, m30));
   }
   // Scale g of row r as the int16 pair (sc, sc) in lane r.
@@ -136,12 +138,12 @@ struct X8Q6_K {
       qa[t] = q8_k_qs(x[t], sb);
       isum[t] = _mm256_setzero_si256();
     }
-    for (int h = 0; h < 2; ++h) {
-      for (int s = 0; s < 4; ++s) {
+    unroll<2>([&](auto h) {
+      unroll<4>([&](auto s) {
         for (int kp = 0; kp < 8; kp += 2) {
           // Codes < 64 and |a| <= 128: a pair sum <= 16128, two of them fit int16.
           const __m256i sc = scale_pairs(wb, 8 * h + 2 * s + kp / 4);
-          const __m256i v0 = codes(wb, h, s, kp), v1 = codes(wb, h, s, kp + 1);
+          const __m256i v0 = codes<h, s>(wb, kp), v1 = codes<h, s>(wb, kp + 1);
           for (int t = 0; t < RN; ++t) {
             const int8_t* a = qa[t] + 128 * h + 32 * s + 4 * kp;
             const __m256i p16 = _mm256_add_epi16(_mm256_maddubs_epi16(v0, broadcast4(a)),
@@ -149,8 +151,8 @@ struct X8Q6_K {
             isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(p16, sc));
           }
         }
-      }
-    }
+      });
+    });
     // x = d * sc * (u - 32): the offset term 32 * sum_g sc_g * bsum_g, with scales (2q, 2q + 1)
     // as int16 pairs in lane r against the activations' 16-element sums (bsum_2q, bsum_2q+1).
     __m256i sc_pairs[8];
