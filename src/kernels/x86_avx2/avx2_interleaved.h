@@ -28,17 +28,20 @@ constexpr int kX8TokenTile = 4;
 constexpr int64_t kX8GroupsPerBlock = 4;
 constexpr int64_t kX8PrefetchBlocks = 2;
 
+// prefetch: ask for the weights ahead (the first token tile, which reads them from memory).
 template <class F, int RN>
 void x8_group(const uint8_t* group, int64_t n_blocks, const uint8_t* x0, int64_t x_stride, float* y,
-              int64_t y_stride) {
+              int64_t y_stride, bool prefetch) {
   const uint8_t* xt[RN];
   for (int t = 0; t < RN; ++t) xt[t] = x0 + t * x_stride;
   __m256 acc[RN];
   for (int t = 0; t < RN; ++t) acc[t] = _mm256_setzero_ps();
   constexpr int64_t kGroupBlockBytes = kInterleaveRows * F::kBlockBytes;
   for (int64_t b = 0; b < n_blocks; ++b) {
-    const uint8_t* ahead = group + (b + kX8PrefetchBlocks) * kGroupBlockBytes;
-    for (int64_t i = 0; i < kGroupBlockBytes; i += 64) _mm_prefetch(reinterpret_cast<const char*>(ahead + i), _MM_HINT_T0);
+    if (prefetch) {
+      const uint8_t* ahead = group + (b + kX8PrefetchBlocks) * kGroupBlockBytes;
+      for (int64_t i = 0; i < kGroupBlockBytes; i += 64) _mm_prefetch(reinterpret_cast<const char*>(ahead + i), _MM_HINT_T0);
+    }
     F::template block<RN>(group + b * kGroupBlockBytes, xt, b, acc);
   }
   for (int t = 0; t < RN; ++t) _mm256_storeu_ps(y + t * y_stride, acc[t]);
@@ -47,11 +50,11 @@ void x8_group(const uint8_t* group, int64_t n_blocks, const uint8_t* x0, int64_t
 // x8_group with the largest token count N <= n_tok.
 template <class F, int N>
 void x8_group_upto(const uint8_t* group, int64_t n_blocks, const uint8_t* x0, int64_t x_stride,
-                   int64_t n_tok, float* y, int64_t y_stride) {
+                   int64_t n_tok, float* y, int64_t y_stride, bool prefetch) {
   if constexpr (N > 1) {
-    if (n_tok < N) return x8_group_upto<F, N - 1>(group, n_blocks, x0, x_stride, n_tok, y, y_stride);
+    if (n_tok < N) return x8_group_upto<F, N - 1>(group, n_blocks, x0, x_stride, n_tok, y, y_stride, prefetch);
   }
-  x8_group<F, N>(group, n_blocks, x0, x_stride, y, y_stride);
+  x8_group<F, N>(group, n_blocks, x0, x_stride, y, y_stride, prefetch);
 }
 
 template <class F>
@@ -66,7 +69,7 @@ void mul_x8(const WeightRows& w, const ActRows& x, const OutRows& y, uint8_t* /*
       for (int64_t g = g0; g < g1; ++g)
         x8_group_upto<F, kX8TokenTile>(w.data + g * group_bytes, n_blocks, x.data + t0 * x.row_bytes,
                                        x.row_bytes, nt, y.data + t0 * y.token_stride + g * kInterleaveRows,
-                                       y.token_stride);
+                                       y.token_stride, t0 == 0);
     }
   }
 }
