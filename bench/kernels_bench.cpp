@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstddef>
 #include <cstring>
 #include <random>
@@ -106,8 +107,10 @@ std::vector<uint8_t> random_weights(DType t, int64_t rows, int64_t cols) {
 }
 
 // isa: a table name, or "<name>-x8" for its kernels on interleaved weights.
+// copies > 1: that many copies of the weights, used in turn (each read from memory, as a
+// decode step reads a model's many small matrices).
 void run_matmul(benchmark::State& state, DType t, const std::string& isa, int64_t rows,
-                int64_t cols, int64_t n_tokens) {
+                int64_t cols, int64_t n_tokens, int64_t copies = 1) {
   const bool x8 = isa.ends_with("-x8");
   const std::string table = x8 ? isa.substr(0, isa.size() - 3) : isa;
   if (!hearth::kernels::set_isa(table).is_ok()) {
@@ -122,6 +125,10 @@ void run_matmul(benchmark::State& state, DType t, const std::string& isa, int64_
     hearth::kernels::interleave_rows(t, w.data(), rows, cols, packed.data());
     w.swap(packed);
   }
+  const size_t one = w.size();
+  w.resize(one * static_cast<size_t>(copies));
+  for (int64_t c = 1; c < copies; ++c) std::copy_n(w.data(), one, w.data() + c * static_cast<int64_t>(one));
+  int64_t next = 0;
   std::vector<float> x(static_cast<size_t>(cols * n_tokens));
   std::mt19937 rng(2);
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
@@ -130,7 +137,8 @@ void run_matmul(benchmark::State& state, DType t, const std::string& isa, int64_
   const CycleCounter cycles;
   const uint64_t c0 = cycles.read_cycles();
   for (auto _ : state) {
-    hearth::kernels::matmul(t, w.data(), rows, cols, x.data(), n_tokens, y.data(), layout);
+    hearth::kernels::matmul(t, w.data() + next * static_cast<int64_t>(one), rows, cols, x.data(), n_tokens, y.data(), layout);
+    next = (next + 1) % copies;
     benchmark::DoNotOptimize(y.data());
     benchmark::ClobberMemory();
   }
@@ -138,10 +146,10 @@ void run_matmul(benchmark::State& state, DType t, const std::string& isa, int64_
       static_cast<double>(cycles.read_cycles() - c0) / static_cast<double>(state.iterations());
   const double flops = 2.0 * static_cast<double>(rows * cols * n_tokens);
   if (n_tokens == 1) {
-    state.counters["GB/s"] = benchmark::Counter(static_cast<double>(w.size()) / 1e9,
+    state.counters["GB/s"] = benchmark::Counter(static_cast<double>(one) / 1e9,
                                                 benchmark::Counter::kIsIterationInvariantRate);
     if (cycles.ok() && hearth::kernels::num_threads() == 1)
-      state.counters["B/cycle"] = static_cast<double>(w.size()) / per_iter_cycles;
+      state.counters["B/cycle"] = static_cast<double>(one) / per_iter_cycles;
   } else {
     state.counters["GFLOP/s"] = benchmark::Counter(flops / 1e9, benchmark::Counter::kIsIterationInvariantRate);
     if (cycles.ok() && hearth::kernels::num_threads() == 1)
@@ -197,9 +205,12 @@ int main(int argc, char** argv) {
       struct Shape {
         const char* name;
         int64_t rows, cols, tokens;
+        int64_t copies = 1;
       };
       for (const Shape& s : {Shape{"matvec_2048x2048", 2048, 2048, 1},
                              Shape{"matvec_8192x2048", 8192, 2048, 1},
+                             // A decode step's small matrices, each from DRAM (64 copies in turn).
+                             Shape{"matvec_2048x2048_dram", 2048, 2048, 1, 64},
                              // The output head of a 128k vocabulary: streamed from DRAM.
                              Shape{"matvec_128256x2048", 128256, 2048, 1},
                              // Batched decoding: 8 sequences, one token each.
@@ -212,7 +223,7 @@ int main(int argc, char** argv) {
         if (s.cols == 14336 && std::string(isa) == "ref") continue;
         auto* b = benchmark::RegisterBenchmark((std::string(s.name) + "/" + type + "/" + isa).c_str(),
                                      [=](benchmark::State& st) {
-                                       run_matmul(st, t, isa, s.rows, s.cols, s.tokens);
+                                       run_matmul(st, t, isa, s.rows, s.cols, s.tokens, s.copies);
                                      });
         b->Unit(benchmark::kMillisecond)
             ->MeasureProcessCPUTime();

@@ -43,6 +43,8 @@ KernelTable make_avx2_table() {
   };
   for (const auto& e : entries) t.types[static_cast<uint32_t>(e.type)] = e.kernels;
   const Entry interleaved[] = {
+      {DType::Q4_0, avx2::kQ4_0_x8},
+      {DType::Q8_0, avx2::kQ8_0_x8},
       {DType::Q4_K, avx2::kQ4_K_x8},
       {DType::Q6_K, avx2::kQ6_K_x8},
   };

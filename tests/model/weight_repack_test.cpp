@@ -1,6 +1,9 @@
 // Weights repacked at load (model/weight_repack.h): the matrices the kernels read interleaved
 // are repacked, lookups still read the right embedding rows, and the logits match the
-// zero-copy model's (HEARTH_REPACK=0) up to the order of f32 sums.
+// zero-copy model's (HEARTH_REPACK=0). Each product agrees to ~1e-7 (the order of f32 sums),
+// but an activation that lands on the other side of a Q8 rounding step moves the next layer by
+// a step: the logits of these small random models then differ by up to ~0.1 (a wrong layout
+// moves them by whole units; the goldens allow 0.4).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -55,12 +58,9 @@ TEST(WeightRepack, SameLogitsAsTheFileMapping) {
     const std::vector<TokenId> t = {1, 5, 9, 200, 3, 77, 12, 4};
     const std::vector<float> a = logits(*packed, t), b = logits(*plain, t);
     ASSERT_EQ(a.size(), b.size());
-    double worst = 0, scale = 0;
-    for (size_t i = 0; i < a.size(); ++i) {
-      worst = std::max(worst, static_cast<double>(std::fabs(a[i] - b[i])));
-      scale = std::max(scale, static_cast<double>(std::fabs(b[i])));
-    }
-    EXPECT_LE(worst, 1e-3 * (1 + scale)) << "largest logit " << scale;
+    double worst = 0;
+    for (size_t i = 0; i < a.size(); ++i) worst = std::max(worst, static_cast<double>(std::fabs(a[i] - b[i])));
+    EXPECT_LE(worst, 0.15);
   }
 }
 
