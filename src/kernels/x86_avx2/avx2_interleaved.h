@@ -81,6 +81,14 @@ constexpr TypeKernels x8_kernels() {
   return TypeKernels{&mul_x8<F>, &x8_scratch_bytes};
 }
 
+// An empty asm that "changes" v: the compiler can no longer see through it. GCC otherwise
+// reassociates a token's sum of products into a wide tree and, for several tokens, keeps all
+// the products live at once (spilling most of them); after each step the partial sums are fixed.
+template <class V>
+inline void opaque(V& v) {
+  asm("" : "+x"(v));
+}
+
 // The 8 f16 values at p (one per row) as f32.
 inline __m256 load_f16x8(const uint8_t* p) {
   return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));

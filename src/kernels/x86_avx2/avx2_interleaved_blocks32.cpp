@@ -22,14 +22,6 @@
 namespace hearth::kernels::avx2 {
 namespace {
 
-// An empty asm that "changes" v: the compiler can no longer see through it. GCC otherwise
-// reassociates a token's sum of 8 products into a wide tree and, for 4 tokens, keeps all 32
-// products live at once (spilling most of them); after each step the partial sums are fixed.
-template <class V>
-inline void opaque(V& v) {
-  asm("" : "+x"(v));
-}
-
 // ---- Q4_0 -----------------------------------------------------------------------------------
 // Group block: d[8] (f16) | qs: 4 vectors; vector u holds bytes 4u..4u+3 of each row's 16 qs
 // bytes: low nibbles are elements 4u..4u+3, high nibbles elements 16+4u..16+4u+3.

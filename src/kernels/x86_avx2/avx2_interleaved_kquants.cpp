@@ -64,6 +64,8 @@ struct X8Q4_K {
         for (int t = 0; t < RN; ++t) {
           lo16[t] = _mm256_add_epi16(lo16[t], _mm256_maddubs_epi16(lo, broadcast4(qa[t] + 64 * p + 4 * u)));
           hi16[t] = _mm256_add_epi16(hi16[t], _mm256_maddubs_epi16(hi, broadcast4(qa[t] + 64 * p + 32 + 4 * u)));
+          opaque(lo16[t]);
+          opaque(hi16[t]);
         }
       });
       const __m256i src = p < 2 ? sc_lo : sc_hi;
@@ -149,6 +151,7 @@ struct X8Q6_K {
             const __m256i p16 = _mm256_add_epi16(_mm256_maddubs_epi16(v0, broadcast4(a)),
                                                  _mm256_maddubs_epi16(v1, broadcast4(a + 4)));
             isum[t] = _mm256_add_epi32(isum[t], _mm256_madd_epi16(p16, sc));
+            opaque(isum[t]);
           }
         }
       });
