@@ -26,6 +26,8 @@ namespace {
 constexpr int kX8TokenTile = 4;
 // Groups whose weights stay in L2 while the token tiles pass (prompts and batches).
 constexpr int64_t kX8GroupsPerBlock = 4;
+// Group blocks ahead that the first token tile asks for (the hardware prefetcher alone left the
+// Q6_K head at 7 GB/s on one thread; 2 ahead measured best on the 1B shape, against 1, 3, 4, 6).
 constexpr int64_t kX8PrefetchBlocks = 2;
 
 // prefetch: ask for the weights ahead (the first token tile, which reads them from memory).
