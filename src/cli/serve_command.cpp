@@ -146,6 +146,11 @@ void register_serve(CLI::App& app, int& exit_code) {
                   "Connections served at once (each stream holds one)")
       ->capture_default_str()
       ->check(CLI::Range(4, 4096));
+  sub->add_option("--request-deadline", a->server.request_read_deadline_s,
+                  "Seconds a client has to send its whole request (head and body); slower "
+                  "ones get 408 and are disconnected (responses and streams are not limited)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 86400));
   sub->add_option("-t,--threads", a->threads, "Kernel threads (default: all cores)");
   sub->callback([&exit_code, a] { exit_code = serve(*a); });
 }

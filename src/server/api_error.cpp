@@ -52,6 +52,14 @@ ApiError ApiError::payload_too_large(size_t limit) {
           "invalid_request_error", "payload_too_large", ""};
 }
 
+ApiError ApiError::request_timeout(int deadline_s) {
+  return {408,
+          fmt::format("The request did not arrive within the server's deadline of {} s "
+                      "(--request-deadline); the connection is closed",
+                      deadline_s),
+          "invalid_request_error", "request_timeout", ""};
+}
+
 ApiError ApiError::unavailable(std::string message) {
   return {503, std::move(message), "server_error", "unavailable", ""};
 }

@@ -25,6 +25,7 @@ struct ApiError {
   static ApiError queue_full(std::string message);
   static ApiError not_found(const std::string& method, const std::string& path);
   static ApiError payload_too_large(size_t limit);
+  static ApiError request_timeout(int deadline_s);
   static ApiError unavailable(std::string message);
   static ApiError internal(std::string message);
 };

@@ -65,6 +65,15 @@ void install_routes(Server::State& s) {
   http.set_error_handler([&s](const httplib::Request& req, httplib::Response& res) {
     if (!res.body.empty() || res.is_chunked_content_provider_) return;
     ApiError e;
+    if (HttpServer::current_request_missed_deadline()) {
+      // httplib reports the cut read as a malformed request (400).
+      e = ApiError::request_timeout(std::max(1, s.options.request_read_deadline_s));
+      res.status = e.status;
+      // httplib adds its own "Connection: close" only when the client asked for it.
+      if (req.get_header_value("Connection") != "close") res.set_header("Connection", "close");
+      res.set_content(e.body(), "application/json");
+      return;
+    }
     switch (res.status) {
       case 404: e = ApiError::not_found(req.method, req.path); break;
       case 413: e = ApiError::payload_too_large(s.options.max_body_bytes); break;
@@ -141,12 +150,14 @@ Server::Server(ServerOptions options, std::vector<std::unique_ptr<ServedModel>> 
   s.options = std::move(options);
   s.models = std::move(models);
   const size_t threads = static_cast<size_t>(std::max(4, s.options.http_threads));
-  s.http.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  s.http.set_thread_count(threads);
   s.http.set_payload_max_length(s.options.max_body_bytes);
   s.http.set_read_timeout(std::max(1, s.options.read_timeout_s), 0);
   s.http.set_write_timeout(std::max(1, s.options.write_timeout_s), 0);
   s.http.set_keep_alive_max_count(1000);
   s.http.set_keep_alive_timeout(std::max(1, s.options.keep_alive_timeout_s));
+  s.http.set_request_read_deadline(
+      std::chrono::seconds(std::max(1, s.options.request_read_deadline_s)));
   // SO_REUSEADDR, so that a restarted server binds its port while connections of the previous
   // one linger in TIME_WAIT. Not httplib's default SO_REUSEPORT, which would also let another
   // process of the same user bind the port beside us and take a share of the connections.
@@ -192,7 +203,9 @@ void Server::stop() {
   while (s.active_streams.load() > 0 && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  s.http.stop();
+  // Also wakes connections waiting for slow or idle clients, so that httplib's pool, which
+  // joins every connection thread, lets serve() return now.
+  s.http.stop_and_wake();
 }
 
 }  // namespace hearth::server

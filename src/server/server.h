@@ -23,6 +23,11 @@ struct ServerOptions {
   int read_timeout_s = 10;         // a client that sends nothing this long is dropped
   int write_timeout_s = 10;
   int keep_alive_timeout_s = 5;    // an idle kept-alive connection is closed after this
+  // A client must deliver each request, head and body, within this many seconds (counted from
+  // the connection's accept for its first request, from the first byte for later ones), or
+  // gets 408 and is disconnected: clients that trickle bytes cannot hold the HTTP threads.
+  // Only reading the request is limited; responses and streams are not.
+  int request_read_deadline_s = 30;
 };
 
 class Server {

@@ -12,6 +12,7 @@
 #include <httplib.h>
 
 #include "server/api_error.h"
+#include "server/http_server.h"
 #include "server/server.h"
 
 namespace hearth::server {
@@ -19,7 +20,7 @@ namespace hearth::server {
 struct Server::State {
   ServerOptions options;
   std::vector<std::unique_ptr<ServedModel>> models;
-  httplib::Server http;
+  HttpServer http;
 
   std::atomic<bool> stopping{false};
   std::atomic<int> active_streams{0};
