@@ -153,4 +153,28 @@ int32_t KvBlockPool::find(int32_t parent, std::span<const TokenId> tokens) const
   return it->second;
 }
 
+int32_t KvBlockPool::find_partial(int32_t parent, std::span<const TokenId> tokens,
+                                  int32_t& matched) const {
+  matched = 0;
+  uint64_t parent_serial = 0;
+  if (parent >= 0) {
+    parent_serial = blocks_[parent].serial;
+    if (parent_serial == 0) return -1;
+  }
+  const size_t n = std::min(tokens.size(), static_cast<size_t>(kKvBlockSize));
+  int32_t best = -1;
+  for (size_t i = 0; i < blocks_.size(); ++i) {
+    const Block& b = blocks_[i];
+    if (b.serial == 0 || b.parent_serial != parent_serial) continue;
+    const auto run = static_cast<int32_t>(
+        std::mismatch(tokens.begin(), tokens.begin() + static_cast<std::ptrdiff_t>(n), b.tokens.begin()).first -
+        tokens.begin());
+    if (run > matched) {
+      matched = run;
+      best = static_cast<int32_t>(i);
+    }
+  }
+  return best;
+}
+
 }  // namespace hearth

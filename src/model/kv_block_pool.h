@@ -82,6 +82,11 @@ class KvBlockPool {
   // The published block holding `tokens` (kKvBlockSize ids) after `parent` (-1 at the start of
   // a sequence), verified; -1 when there is none. Does not retain it.
   int32_t find(int32_t parent, std::span<const TokenId> tokens) const;
+  // The published block after `parent` whose tokens begin with the longest run of `tokens`
+  // (at most kKvBlockSize are compared); `matched` gets that run's length (0 and -1 returned
+  // when none shares a first token). For a prompt that ends inside a block an earlier sequence
+  // filled. Scans every block: one call per request. Does not retain it.
+  int32_t find_partial(int32_t parent, std::span<const TokenId> tokens, int32_t& matched) const;
 
   // Gauges, readable from any thread.
   int32_t blocks_in_use() const { return in_use_.load(std::memory_order_relaxed); }

@@ -104,7 +104,23 @@ int32_t KvCache::reuse_prefix(std::span<const TokenId> tokens, int32_t max_posit
     parent = b;
   }
   n_offered_ = table_.size();
-  return static_cast<int32_t>(table_.size()) * kKvBlockSize;
+  auto reused = static_cast<int32_t>(table_.size()) * kKvBlockSize;
+  // The prompt goes on inside a block an earlier sequence filled: copy the rows they share
+  // into a private block (the cached one stays for others).
+  if (static_cast<size_t>(reused) < limit) {
+    int32_t matched = 0;
+    const int32_t from = pool_->find_partial(parent, tokens.subspan(static_cast<size_t>(reused), limit - reused), matched);
+    if (from >= 0) {
+      pool_->retain(from);  // so that acquire() cannot recycle it
+      if (auto to = pool_->acquire(); to) {
+        pool_->copy_rows(from, *to, matched);
+        table_.push_back(*to);
+        reused += matched;
+      }
+      pool_->release(from);
+    }
+  }
+  return reused;
 }
 
 void KvCache::publish_prefix(std::span<const TokenId> tokens) {

@@ -69,8 +69,9 @@ class KvCache {
   void release() { truncate(0); }
 
   // Shared pools: drops what the sequence holds and maps the longest run of published blocks
-  // that holds a prefix of `tokens`, at most max_positions positions (whole blocks). Returns
-  // the positions reused (a multiple of kKvBlockSize).
+  // that holds a prefix of `tokens`, at most max_positions positions; where the prefix goes on
+  // inside a published block, the rows it shares are copied into a private block. Returns the
+  // positions reused.
   int32_t reuse_prefix(std::span<const TokenId> tokens, int32_t max_positions);
   // Publishes every full block of positions [0, tokens.size()) not yet published, so that later
   // sequences starting with the same tokens can reuse them. `tokens` are the tokens at those

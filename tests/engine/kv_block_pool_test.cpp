@@ -173,8 +173,14 @@ TEST(KvCache, SharedBlocksAreCopiedBeforeAWrite) {
   EXPECT_TRUE(pool->published(first.block_table()[1]));
   EXPECT_FALSE(pool->published(first.block_table()[2]));  // partial: never shared
 
-  // Reuse is capped at whole blocks within the limit given.
-  EXPECT_EQ(second.reuse_prefix(tokens, kKvBlockSize * 2 - 1), kKvBlockSize);
+  // Reuse stops at the limit given: block 0 is shared, and the 15 positions of block 1 within
+  // the limit are copied into a private block (the published one stays as it was).
+  EXPECT_EQ(second.reuse_prefix(tokens, kKvBlockSize * 2 - 1), 2 * kKvBlockSize - 1);
+  EXPECT_EQ(second.block_table()[0], first.block_table()[0]);
+  EXPECT_NE(second.block_table()[1], first.block_table()[1]);
+  EXPECT_EQ(key_at(second, 1, 2 * kKvBlockSize - 2), 1.0f);
+  EXPECT_TRUE(pool->published(first.block_table()[1]));
+  // Block 2 of the first sequence is partial, hence not published: reuse ends at block 1.
   EXPECT_EQ(second.reuse_prefix(tokens, 1000), 2 * kKvBlockSize);
   EXPECT_EQ(second.block_table()[1], first.block_table()[1]);
   EXPECT_EQ(pool->refcount(first.block_table()[1]), 2);
@@ -242,7 +248,7 @@ TEST(KvCache, ReusedPrefixGivesTheLogitsOfAFullEvaluation) {
   b_tokens.insert(b_tokens.end(), tail.begin(), tail.end());
   Context b(*model, n_ctx, pool);
   const int32_t reused = b.reuse_prefix(b_tokens, static_cast<int32_t>(b_tokens.size()) - 1);
-  EXPECT_EQ(reused, static_cast<int32_t>(prompt.size()) / kKvBlockSize * kKvBlockSize);
+  EXPECT_EQ(reused, static_cast<int32_t>(prompt.size()) / kKvBlockSize * kKvBlockSize);  // a's tail block is partial
   EXPECT_EQ(b.n_past(), reused);
   // b steps back into the last shared block and evaluates from there: it writes into its own
   // copy of that block.
@@ -272,6 +278,43 @@ TEST(KvCache, ReusedPrefixGivesTheLogitsOfAFullEvaluation) {
   ASSERT_EQ(a.logits().size(), a_alone.logits().size());
   EXPECT_EQ(0, std::memcmp(a.logits().data(), a_alone.logits().data(),
                            a.logits().size() * sizeof(float)));
+}
+
+// A prompt that ends inside a block another sequence filled (the same prompt sent again, a
+// "regenerate"): the rows it shares are copied, only its last token is evaluated, and its
+// logits are those of a full evaluation bit for bit.
+TEST(KvCache, APromptEndingInsideACachedBlockReusesItsRows) {
+  auto model = engine::testing::load_model("qwen3-Q8_0");
+  ASSERT_TRUE(model);
+  const int32_t n_ctx = 128;
+  const auto text = model->tokenizer().encode(
+      "Once upon a time, in a small village by the sea, there lived an old fisherman and his "
+      "three daughters, who mended nets all day and sang old songs at night", true, true);
+  ASSERT_GT(text.size(), static_cast<size_t>(2 * kKvBlockSize + 2));
+  auto pool = std::make_shared<KvBlockPool>(model->config(), KvBlockPool::blocks_for(n_ctx, 3));
+  Context a(*model, n_ctx, pool);
+  ASSERT_TRUE(a.eval(text).is_ok());
+  a.publish_prefix(text);
+
+  // b's prompt stops 3 tokens into a's second block; all but its last token is reused.
+  const std::vector<TokenId> prompt(text.begin(), text.begin() + kKvBlockSize + 3);
+  Context b(*model, n_ctx, pool);
+  EXPECT_EQ(b.reuse_prefix(prompt, static_cast<int32_t>(prompt.size()) - 1),
+            static_cast<int32_t>(prompt.size()) - 1);
+  ASSERT_TRUE(b.eval(std::span<const TokenId>(prompt).last(1)).is_ok());
+  Context full(*model, n_ctx);
+  ASSERT_TRUE(full.eval(prompt).is_ok());
+  ASSERT_EQ(b.logits().size(), full.logits().size());
+  EXPECT_EQ(0, std::memcmp(b.logits().data(), full.logits().data(), b.logits().size() * sizeof(float)));
+
+  // a's own rows are untouched by b's write after the copied ones: a goes on as if alone.
+  const TokenId next[] = {text[2]};
+  ASSERT_TRUE(a.eval(next).is_ok());
+  std::vector<TokenId> a_tokens = text;
+  a_tokens.push_back(next[0]);
+  Context a_alone(*model, n_ctx);
+  ASSERT_TRUE(a_alone.eval(a_tokens).is_ok());
+  EXPECT_EQ(0, std::memcmp(a.logits().data(), a_alone.logits().data(), a.logits().size() * sizeof(float)));
 }
 
 }  // namespace

@@ -67,7 +67,7 @@ TEST(PrefixReuse, SharedSystemPromptAcrossSlotsGivesTheSameTokens) {
     Event e = collect(*handles[i]);
     EXPECT_GE(e.usage.cached_tokens, static_cast<int32_t>(n_system) / kKvBlockSize * kKvBlockSize)
         << "request " << i;
-    EXPECT_EQ(e.usage.cached_tokens % kKvBlockSize, 0);
+    EXPECT_LT(e.usage.cached_tokens, static_cast<int32_t>(reqs[i].prompt.size()));
     EXPECT_EQ(e.tokens, direct_generation(*model, reqs[i], n_ctx)) << "request " << i;
   }
   const KvBlockPool* pool = engine->kv_pool();
