@@ -94,6 +94,15 @@ void interleave_rows(DType t, const uint8_t* src, int64_t rows, int64_t cols, ui
   }
 }
 
+const uint8_t* plain_row(DType t, WeightLayout layout, const uint8_t* matrix, int64_t r, int64_t cols,
+                         std::vector<uint8_t>& buffer) {
+  const Geometry g = geometry(t, cols);
+  if (layout == WeightLayout::kRows) return matrix + r * g.row_bytes;
+  buffer.resize(static_cast<size_t>(g.row_bytes));
+  deinterleave_row(t, matrix, r, cols, buffer.data());
+  return buffer.data();
+}
+
 void deinterleave_row(DType t, const uint8_t* matrix, int64_t r, int64_t cols, uint8_t* dst) {
   const BlockFields* f = fields_of(t);
   HEARTH_CHECK(f != nullptr);

@@ -25,6 +25,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "tensor/dtype.h"
 
@@ -46,5 +47,10 @@ void interleave_rows(DType t, const uint8_t* src, int64_t rows, int64_t cols, ui
 
 // dst (one plain row, row_bytes(t, cols) bytes) = row r of an interleaved matrix.
 void deinterleave_row(DType t, const uint8_t* matrix, int64_t r, int64_t cols, uint8_t* dst);
+
+// Row r of a matrix in either layout, in the plain layout: in place (kRows), or copied into
+// `buffer` (grown as needed; valid until its next use).
+const uint8_t* plain_row(DType t, WeightLayout layout, const uint8_t* matrix, int64_t r, int64_t cols,
+                         std::vector<uint8_t>& buffer);
 
 }  // namespace hearth::kernels

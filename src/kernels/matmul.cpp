@@ -121,12 +121,8 @@ struct MatmulArgs {
 
 // ---- exact path -----------------------------------------------------------------------------
 
-// Row r in the plain layout: in place, or copied out of its interleaved group into `plain`.
-const uint8_t* plain_row(const MatmulArgs& a, int64_t r, std::vector<uint8_t>& plain) {
-  if (a.layout == WeightLayout::kRows) return a.w + r * a.row_bytes;
-  plain.resize(static_cast<size_t>(a.row_bytes));
-  deinterleave_row(a.wtype, a.w, r, a.cols, plain.data());
-  return plain.data();
+const uint8_t* plain_row(const MatmulArgs& a, int64_t r, std::vector<uint8_t>& buffer) {
+  return kernels::plain_row(a.wtype, a.layout, a.w, r, a.cols, buffer);
 }
 
 // One token: a dot product per weight row, dequantising on the fly.

@@ -106,11 +106,8 @@ Status check_computable(const std::string& tensor_name, uint32_t type_id, bool k
 }
 
 const uint8_t* plain_row(const Weight& w, int64_t r) {
-  if (w.layout == kernels::WeightLayout::kRows) return w.row(r);
-  thread_local std::vector<uint8_t> row;
-  row.resize(w.row_bytes);
-  kernels::deinterleave_row(w.dtype, w.data, r, w.ne[0], row.data());
-  return row.data();
+  thread_local std::vector<uint8_t> buffer;
+  return kernels::plain_row(w.dtype, w.layout, w.data, r, w.ne[0], buffer);
 }
 
 Result<ModelWeights> bind_weights(const gguf::GgufFile& file, const ModelConfig& c) {

@@ -18,11 +18,7 @@
 namespace hearth {
 namespace {
 
-std::unique_ptr<Model> load(const std::string& stem) {
-  auto m = Model::load(testing::model_path(stem));
-  EXPECT_TRUE(m.is_ok()) << m.message();
-  return m ? std::move(m).value() : nullptr;
-}
+using testing::load_model;
 
 // Deterministic, varied token ids in the vocabulary.
 std::vector<TokenId> tokens(int32_t n, int32_t seed, int32_t n_vocab) {
@@ -72,7 +68,7 @@ class IsaScope {
 // a prefix reused from a published block, all-logits and last-token-only items, then four
 // single decode tokens. Every logit row must equal, bit for bit, the sequence evaluated alone.
 void check_batches_match_alone(const std::string& stem) {
-  auto model = load(stem);
+  auto model = load_model(stem);
   ASSERT_TRUE(model);
   const int32_t n_vocab = model->tokenizer().n_vocab();
   constexpr int32_t kCtx = 96;
@@ -155,7 +151,7 @@ TEST(BatchForward, EachSequenceGetsItsOwnLogitsExactly) {
 TEST(BatchForward, SplitsIntoPassesOfTheBatchSize) {
   IsaScope ref("ref");
   ASSERT_TRUE(ref.available());
-  auto model = load("qwen3-Q8_0");
+  auto model = load_model("qwen3-Q8_0");
   ASSERT_TRUE(model);
   const int32_t n_vocab = model->tokenizer().n_vocab();
   const std::vector<TokenId> a = tokens(30, 5, n_vocab), b = tokens(45, 6, n_vocab);
@@ -173,7 +169,7 @@ TEST(BatchForward, SplitsIntoPassesOfTheBatchSize) {
 }
 
 TEST(BatchForward, OneSequencesErrorLeavesTheOthersRunning) {
-  auto model = load("qwen3-Q8_0");
+  auto model = load_model("qwen3-Q8_0");
   ASSERT_TRUE(model);
   const int32_t n_vocab = model->tokenizer().n_vocab();
   const std::vector<TokenId> good = tokens(6, 7, n_vocab);
@@ -197,8 +193,8 @@ TEST(BatchForward, OneSequencesErrorLeavesTheOthersRunning) {
 }
 
 TEST(BatchForward, RefusesMisuse) {
-  auto model = load("qwen3-Q8_0");
-  auto other = load("llama-spm-Q4_K_M");
+  auto model = load_model("qwen3-Q8_0");
+  auto other = load_model("llama-spm-Q4_K_M");
   ASSERT_TRUE(model && other);
   const std::vector<TokenId> t = {1, 2, 3};
   Context a(*model, 16), b(*other, 16);

@@ -11,11 +11,7 @@
 namespace hearth {
 namespace {
 
-std::unique_ptr<Model> load(const std::string& stem) {
-  auto m = Model::load(testing::model_path(stem));
-  EXPECT_TRUE(m.is_ok()) << m.message();
-  return m ? std::move(m).value() : nullptr;
-}
+using testing::load_model;
 
 // The prompt of a golden case (real tokens, so attention patterns are realistic).
 std::vector<TokenId> golden_tokens(const std::string& stem, size_t index) {
@@ -67,7 +63,7 @@ TEST(Context, PiecesEqualOneCall) {
   // llama-bpe: rope frequency factors.
   for (const char* stem : {"gemma3-F16", "qwen3moe-Q8_0", "llama-bpe-Q4_K_M"}) {
     SCOPED_TRACE(stem);
-    auto model = load(stem);
+    auto model = load_model(stem);
     ASSERT_TRUE(model);
     const std::vector<TokenId> t = golden_tokens(stem, 1);
     ASSERT_GT(t.size(), 80u);
@@ -81,7 +77,7 @@ TEST(Context, PiecesEqualOneCall) {
 }
 
 TEST(Context, ReferenceBatchingIsExactWithinEachOrder) {
-  auto model = load("qwen2-Q8_0");
+  auto model = load_model("qwen2-Q8_0");
   ASSERT_TRUE(model);
   std::vector<TokenId> t = golden_tokens("qwen2-Q8_0", 1);  // 91 tokens
   t.insert(t.end(), t.begin(), t.end());                     // 182: two tiled halves
@@ -94,7 +90,7 @@ TEST(Context, ReferenceBatchingIsExactWithinEachOrder) {
 }
 
 TEST(Context, ResetStartsOver) {
-  auto model = load("llama-spm-Q4_0");
+  auto model = load_model("llama-spm-Q4_0");
   ASSERT_TRUE(model);
   const std::vector<TokenId> t = golden_tokens("llama-spm-Q4_0", 0);
   Context ctx(*model, 64);
@@ -110,7 +106,7 @@ TEST(Context, ResetStartsOver) {
 }
 
 TEST(Context, TruncateKeepsThePrefix) {
-  auto model = load("qwen3-Q8_0");
+  auto model = load_model("qwen3-Q8_0");
   ASSERT_TRUE(model);
   const std::vector<TokenId> t = golden_tokens("qwen3-Q8_0", 0);
   const std::span<const TokenId> all(t);
@@ -134,7 +130,7 @@ TEST(Context, TruncateKeepsThePrefix) {
 }
 
 TEST(Context, Errors) {
-  auto model = load("llama-spm-Q8_0");
+  auto model = load_model("llama-spm-Q8_0");
   ASSERT_TRUE(model);
   Context ctx(*model, 8);
   const std::vector<TokenId> nine(9, 5);
@@ -156,7 +152,7 @@ TEST(Context, Errors) {
 }
 
 TEST(Context, EncoderEmbeds) {
-  auto model = load("bert-F16");
+  auto model = load_model("bert-F16");
   ASSERT_TRUE(model);
   Context ctx(*model, 0);
   EXPECT_EQ(ctx.n_ctx(), 512);

@@ -27,4 +27,10 @@ std::string rewrite_gguf(const std::string& src, const std::string& dst,
 
 std::string temp_path(const std::string& name) { return ::testing::TempDir() + "hearth_model_" + name; }
 
+std::unique_ptr<Model> load_model(const std::string& stem) {
+  auto m = Model::load(model_path(stem));
+  EXPECT_TRUE(m.is_ok()) << m.message();
+  return m ? std::move(m).value() : nullptr;
+}
+
 }  // namespace hearth::testing

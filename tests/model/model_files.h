@@ -4,16 +4,21 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "gguf/gguf_file.h"
 #include "gguf/gguf_writer.h"
+#include "model/model.h"
 
 namespace hearth::testing {
 
 inline std::string testdata(const std::string& rel) { return std::string(HEARTH_TESTDATA) + "/" + rel; }
 inline std::string model_path(const std::string& stem) { return testdata("models/" + stem + ".gguf"); }
+
+// The reference model `stem` loaded, or nullptr after a test failure naming the error.
+std::unique_ptr<Model> load_model(const std::string& stem);
 
 // A tensor about to be written; edit any field (or set keep = false to drop it).
 struct TensorEdit {

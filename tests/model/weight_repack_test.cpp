@@ -26,10 +26,9 @@ std::unique_ptr<Model> load(const std::string& stem, bool repack) {
   } else {
     setenv("HEARTH_REPACK", "0", 1);
   }
-  auto m = Model::load(testing::model_path(stem));
+  auto m = testing::load_model(stem);
   unsetenv("HEARTH_REPACK");
-  EXPECT_TRUE(m.is_ok()) << m.message();
-  return m ? std::move(m).value() : nullptr;
+  return m;
 }
 
 std::vector<float> logits(const Model& m, const std::vector<TokenId>& t) {
